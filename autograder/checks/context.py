@@ -1,0 +1,226 @@
+"""What a check sees: the student's worker, the profile's settings, and ways to judge answers.
+
+A :class:`Context` is made fresh for every check of every submission. Student code runs only in the
+worker behind :meth:`Context.call`; everything else here (data with held-out labels, reference
+figures, thresholds) stays in the trusted grader process.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import numpy as np
+
+from ..config import ProfileConfig, Threshold
+from ..sandbox import Handle, WorkerSession
+from .spec import CheckSpec
+
+T = TypeVar("T")
+
+
+class CheckFailed(AssertionError):
+    """The student's answer is wrong; the message is shown to the student."""
+
+
+class ReferenceStore:
+    """Reference figures the checks compare against (JSON values), keyed by profile and name.
+
+    At release time every reference is computed once and written to ``reference.json`` so that the
+    grading bundle needs no solution code; when grading without such a file, references are computed
+    on demand by the judge (never by student code) and kept for the rest of the run.
+    """
+
+    def __init__(self, values: dict[str, Any] | None = None) -> None:
+        self._values: dict[str, Any] = dict(values or {})
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, path: Path) -> "ReferenceStore":
+        return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def get(self, key: str, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key not in self._values:
+                value = compute()
+                json.dumps(value)  # references must be plain JSON data
+                self._values[key] = value
+            return self._values[key]
+
+    def as_dict(self) -> dict[str, Any]:
+        with self._lock:
+            return dict(sorted(self._values.items()))
+
+
+class Memo:
+    """Judge-side cache shared by all submissions of a run (loaded data sets, reference splits)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key not in self._values:
+                self._values[key] = compute()
+            return self._values[key]
+
+
+@dataclass
+class Judge:
+    """State the trusted side keeps across submissions: caches and reference figures."""
+
+    references: ReferenceStore = field(default_factory=ReferenceStore)
+    memo: Memo = field(default_factory=Memo)
+
+
+@dataclass
+class Context:
+    """The interface between one hidden check and one submission."""
+
+    spec: CheckSpec
+    worker: WorkerSession
+    profile: ProfileConfig
+    profile_name: str
+    timeout: float
+    judge: Judge
+    shared: dict[str, Any] = field(default_factory=dict)  # per submission, shared between its checks
+    outputs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    figures: dict[str, float] = field(default_factory=dict)  # measured values judged against thresholds
+
+    # --- randomness -----------------------------------------------------------------------------
+    @property
+    def seed(self) -> int:
+        """The profile's seed; the worker is re-seeded with it before every call."""
+        return self.profile.seed
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """A generator for choosing inputs, stable per check and independent of other checks."""
+        return np.random.default_rng([self.profile.seed, zlib.crc32(self.spec.id.encode())])
+
+    # --- talking to the worker ------------------------------------------------------------------
+    @property
+    def device(self) -> str:
+        return self.worker.device
+
+    def call(self, target: str, *args: Any, timeout: float | None = None, seed: int | None = None, **kwargs: Any) -> Any:
+        """Call ``module.function`` in the student's worker and return its (plain-data) result."""
+        reply = self.worker.call(target, *args, timeout=timeout or self.timeout, seed=self._seed(seed), **kwargs)
+        self._record(reply.output)
+        return reply.value
+
+    def call_method(self, handle: Handle, method: str, *args: Any, timeout: float | None = None,
+                    seed: int | None = None, **kwargs: Any) -> Any:
+        """Call a method of an object that lives in the worker (a model, an estimator)."""
+        reply = self.worker.call_method(handle, method, *args, timeout=timeout or self.timeout,
+                                        seed=self._seed(seed), **kwargs)
+        self._record(reply.output)
+        return reply.value
+
+    def get(self, target: str) -> Any:
+        """Read a module-level value such as ``mnist_mlp.BEST_CONFIG``."""
+        reply = self.worker.get(target, timeout=self.timeout)
+        self._record(reply.output)
+        return reply.value
+
+    def restart_worker(self) -> None:
+        """Continue in a fresh worker process (files in its working folder are kept)."""
+        self.worker.restart()
+
+    def worker_file(self, relative: str) -> Path:
+        """The grader-side path of a file the student's code wrote in its working folder."""
+        return self.worker.path(relative)
+
+    def _seed(self, seed: int | None) -> int:
+        return self.profile.seed if seed is None else seed
+
+    def _record(self, output: str) -> None:
+        if output:
+            self.outputs.append(output)
+
+    # --- settings from course.yml ---------------------------------------------------------------
+    def param(self, name: str, default: Any = None) -> Any:
+        """A check parameter of the profile (``profiles.<p>.params.<name>``)."""
+        if name in self.profile.params:
+            return self.profile.params[name]
+        if default is None:
+            raise KeyError(f"course.yml: profile {self.profile_name!r} has no params.{name}")
+        return default
+
+    def data_settings(self, name: str) -> dict[str, Any]:
+        """Keyword arguments for a data loader (``profiles.<p>.data.<name>``)."""
+        return dict(self.profile.data.get(name, {}))
+
+    def threshold(self, name: str) -> Threshold:
+        try:
+            return self.profile.thresholds[name]
+        except KeyError:
+            raise KeyError(f"course.yml: profile {self.profile_name!r} has no thresholds.{name}") from None
+
+    # --- judge-side state -----------------------------------------------------------------------
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """Compute once per grading run (data sets), keyed by profile."""
+        return self.judge.memo.get(f"{self.profile_name}/{key}", compute)
+
+    def reference(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A reference figure (JSON data) computed by the judge, or read from ``reference.json``."""
+        return self.judge.references.get(f"{self.profile_name}/{key}", compute)
+
+    # --- judging ----------------------------------------------------------------------------------
+    def note(self, message: str) -> None:
+        """A line of feedback shown with the check's result."""
+        self.notes.append(message)
+
+    def fail(self, message: str) -> None:
+        raise CheckFailed(message)
+
+    def expect(self, condition: bool, message: str) -> None:
+        if not condition:
+            raise CheckFailed(message)
+
+    def expect_type(self, value: Any, types: type | tuple[type, ...], what: str) -> None:
+        if not isinstance(value, types):
+            names = " or ".join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
+            raise CheckFailed(f"{what} should be {names}, got {type(value).__name__}")
+
+    def expect_close(self, actual: Any, expected: Any, *, what: str, rtol: float = 1e-6, atol: float = 1e-8) -> None:
+        """``actual`` equals ``expected`` elementwise within tolerance (shapes must match)."""
+        try:
+            got = np.asarray(actual, dtype=float)
+        except (TypeError, ValueError):
+            raise CheckFailed(f"{what} should be numeric, got {type(actual).__name__}") from None
+        want = np.asarray(expected, dtype=float)
+        if got.shape != want.shape:
+            raise CheckFailed(f"{what} has shape {got.shape}, expected {want.shape}")
+        if not np.all(np.isfinite(got)):
+            raise CheckFailed(f"{what} contains NaN or infinite values")
+        if not np.allclose(got, want, rtol=rtol, atol=atol):
+            worst = np.unravel_index(np.argmax(np.abs(got - want)), got.shape) if got.ndim else ()
+            raise CheckFailed(
+                f"{what} is off: got {_short(got[worst] if got.ndim else got)}, "
+                f"expected {_short(want[worst] if want.ndim else want)}"
+                + (f" at index {tuple(int(i) for i in worst)}" if got.ndim else "")
+                + f" (tolerance rtol={rtol:g}, atol={atol:g})"
+            )
+
+    def expect_threshold(self, name: str, value: float, what: str) -> None:
+        """Judge a figure against ``thresholds.<name>``; the figure is reported either way."""
+        threshold = self.threshold(name)
+        if not isinstance(value, (int, float)) or math.isnan(value):
+            raise CheckFailed(f"{what} could not be computed (got {value!r})")
+        self.figures[name] = float(value)
+        message = f"{what}: {threshold.describe(float(value))}"
+        self.note(message)
+        if not threshold.passes(float(value)):
+            raise CheckFailed(message)
+
+
+def _short(value: Any) -> str:
+    return f"{float(value):.6g}"

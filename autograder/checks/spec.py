@@ -1,0 +1,113 @@
+"""One declarative way to write a hidden check.
+
+A check is a plain function that receives a :class:`~autograder.checks.context.Context`, asks the
+student's worker to compute things through it, and judges the answers in the grader process::
+
+    @check("trees", "rmse", "rmse agrees with NumPy on random vectors")
+    def rmse_matches_numpy(ctx: Context) -> None:
+        y, p = ctx.rng.normal(size=(2, 50))
+        ctx.expect_close(ctx.call("trees.rmse", y, p), np.sqrt(np.mean((y - p) ** 2)), what="rmse")
+
+The decorator only attaches a :class:`CheckSpec` to the function; there is no global registry.
+Points and time budgets are not declared here but in ``course.yml`` under ``tasks.<task>.checks.<name>``,
+so an instructor can re-weight checks without touching code. :func:`load_checks` collects the checks
+of an assignment's check folder in the order they are defined.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from .context import Context
+
+CheckFunction = Callable[["Context"], None]
+_ATTRIBUTE = "__autograder_check__"
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """What a check is: its task, its name within the task, a title for students, and the function."""
+
+    task: str
+    name: str
+    title: str
+    fn: CheckFunction
+    order: int = 0
+
+    @property
+    def id(self) -> str:
+        return f"{self.task}.{self.name}"
+
+
+def check(task: str, name: str, title: str) -> Callable[[CheckFunction], CheckFunction]:
+    """Declare ``fn`` as the hidden check ``task.name``; ``title`` is what students see."""
+
+    def mark(fn: CheckFunction) -> CheckFunction:
+        setattr(fn, _ATTRIBUTE, CheckSpec(task, name, title, fn, order=fn.__code__.co_firstlineno))
+        return fn
+
+    return mark
+
+
+def checks_in(module: ModuleType) -> list[CheckSpec]:
+    """The checks a module declares, in source order."""
+    specs = [getattr(obj, _ATTRIBUTE) for obj in vars(module).values() if hasattr(obj, _ATTRIBUTE)]
+    return sorted(specs, key=lambda spec: spec.order)
+
+
+def load_checks(folder: Path, package: str) -> list[CheckSpec]:
+    """Import every ``*.py`` check module in ``folder`` (files starting with ``_`` are helpers) and
+    return their checks, module by module in file-name order.
+
+    The modules are imported as ``<package>.<stem>`` so that they can import their helpers with
+    relative imports (``from ._data import ...``). Check folders live outside the installed package
+    on purpose: they are instructor content, shipped in the grading bundle only.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"check folder {folder} does not exist")
+    _import_package(package, folder)
+    specs: list[CheckSpec] = []
+    for path in sorted(folder.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        specs.extend(checks_in(_import_file(f"{package}.{path.stem}", path)))
+    return specs
+
+
+def _import_package(name: str, folder: Path) -> ModuleType:
+    if name in sys.modules:
+        return sys.modules[name]
+    init = folder / "__init__.py"
+    spec = importlib.util.spec_from_file_location(
+        name, init if init.exists() else None, submodule_search_locations=[str(folder)]
+    )
+    if spec is None:
+        raise ImportError(f"cannot import check package {folder}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    if spec.loader is not None:
+        spec.loader.exec_module(module)
+    return module
+
+
+def _import_file(name: str, path: Path) -> ModuleType:
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import check module {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module

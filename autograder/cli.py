@@ -1,0 +1,163 @@
+"""The ``autograder`` command line: one sub-command per job, each a thin layer over a module.
+
+    autograder grade SUBMISSION... [--assignment hw2] [--profile full|smoke] [--out DIR] [-j N] [--gpus 0,1] [--regrade]
+    autograder gradescope          # the entry point of Gradescope's run_autograder
+    autograder validate hw2 [--profile smoke]
+    autograder release hw2 [--out dist/]
+    autograder calibrate hw2 [--profile smoke]
+    autograder bench [hw2] [--profile smoke]
+    autograder notebook hw2
+
+Exit codes: 0 when the job ran (whatever students scored), 1 when validation found a deviation,
+2 for bad input (unknown assignment, bad course.yml, missing paths), 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from .config import ConfigError, Course, find_course, load_course
+from .grading.submissions import SubmissionError
+
+
+def _course(args: argparse.Namespace) -> Course:
+    return load_course(args.course or find_course())
+
+
+def _profile(args: argparse.Namespace) -> str | None:
+    return getattr(args, "profile", None)
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from .grading.cli import grade_command
+
+    return grade_command(_course(args), args)
+
+
+def cmd_gradescope(args: argparse.Namespace) -> int:
+    from .grading.cli import gradescope_command
+
+    return gradescope_command(_course(args), args)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .release.validate import validate_command
+
+    return validate_command(_course(args), args.assignment, _profile(args), jobs=args.jobs)
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from .release.build import release_command
+
+    return release_command(_course(args), args.assignment, Path(args.out), profiles=args.profiles)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .grading.calibrate import calibrate_command
+
+    return calibrate_command(_course(args), args.assignment, _profile(args), out=args.out)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .grading.bench import bench_command
+
+    return bench_command(_course(args), args.assignment, _profile(args), out=args.out)
+
+
+def cmd_notebook(args: argparse.Namespace) -> int:
+    from .release.notebook import write_notebook
+
+    course = _course(args)
+    folder = course.path(course.assignment(args.assignment).starter)
+    write_notebook(folder / "notebook_source.py", folder / f"{args.assignment}.ipynb")
+    print(f"wrote {folder / f'{args.assignment}.ipynb'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograder", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--course", help="path of course.yml (default: $AUTOGRADER_COURSE or the nearest upwards)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what the grader does")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_profile(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--profile", help="data profile from course.yml (e.g. full, smoke)")
+
+    p = sub.add_parser("grade", help="grade one submission or a whole class")
+    p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="a folder or .zip, or a folder of them")
+    p.add_argument("--assignment", default="hw2")
+    with_profile(p)
+    p.add_argument("--out", default="grades", help="output folder (default: grades/)")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded at a time")
+    p.add_argument("--gpus", default="", help="comma-separated GPU ids to pin workers to, e.g. 0,1")
+    p.add_argument("--per-gpu", type=int, default=1, help="submissions per GPU at a time (default 1)")
+    p.add_argument("--regrade", action="store_true", help="grade again even if unchanged since the last run")
+    p.add_argument("--run-as", help="run student code as this unprivileged user (grader must be root)")
+    p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("gradescope", help="what Gradescope's run_autograder calls")
+    p.add_argument("--assignment", default="hw2")
+    with_profile(p)
+    p.add_argument("--submission", default="/autograder/submission")
+    p.add_argument("--results", default="/autograder/results/results.json")
+    p.add_argument("--references", help="reference.json computed at release time")
+    p.add_argument("--run-as", help="run student code as this unprivileged user (grader must be root)")
+    p.set_defaults(func=cmd_gradescope)
+
+    p = sub.add_parser("validate", help="reference solutions must earn full marks, the starter zero")
+    p.add_argument("assignment")
+    with_profile(p)
+    p.add_argument("-j", "--jobs", type=int, default=2, help="grade solution and starter in parallel")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("release", help="build the student zip and the Gradescope bundle")
+    p.add_argument("assignment")
+    p.add_argument("--out", default="dist")
+    p.add_argument("--profiles", default="", help="profiles whose reference figures go in reference.json "
+                                                  "(comma-separated; default: all)")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("calibrate", help="measure the reference solution's figures over the calibration seeds")
+    p.add_argument("assignment")
+    with_profile(p)
+    p.add_argument("--out", help="write the measurements as JSON here")
+    p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("bench", help="time the worker and every check on the reference solution")
+    p.add_argument("assignment", nargs="?", default="hw2")
+    with_profile(p)
+    p.add_argument("--out", help="write the timings as JSON here")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("notebook", help="regenerate the student notebook from its percent-format source")
+    p.add_argument("assignment")
+    p.set_defaults(func=cmd_notebook)
+    return parser
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    signal.signal(signal.SIGTERM, _terminate)  # a kill cleans up like Ctrl-C: workers die, no half-written file
+    try:
+        return int(args.func(args))
+    except (ConfigError, SubmissionError, FileNotFoundError) as exc:
+        print(f"autograder: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("autograder: interrupted; finished results are saved, workers stopped", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

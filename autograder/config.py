@@ -1,0 +1,225 @@
+"""Load and validate ``course.yml``.
+
+The course file is the single source of truth an instructor edits: which assignments exist, their
+tasks and the points of every check, per-call time budgets, the data profiles (``full`` with the real
+data, ``smoke`` small enough for CI) and the thresholds together with the reference figures they were
+calibrated from. Everything is validated on load with pydantic, and a bad file gets a
+:class:`ConfigError` that names the offending key and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class ConfigError(ValueError):
+    """``course.yml`` is missing, unreadable or invalid; the message names the key and the reason."""
+
+
+class _Strict(BaseModel):
+    """Base model: unknown keys are errors (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CheckConfig(_Strict):
+    """Points and the per-call time budget of one hidden check."""
+
+    points: float = Field(ge=0)
+    timeout_s: float = Field(gt=0, description="budget of every worker call the check makes")
+
+
+class TaskConfig(_Strict):
+    """One task: a student module and the checks that grade it, in order."""
+
+    title: str
+    module: str
+    checks: dict[str, CheckConfig]
+
+    @property
+    def points(self) -> float:
+        return sum(c.points for c in self.checks.values())
+
+
+class Threshold(_Strict):
+    """A pass mark with the figures it was calibrated from.
+
+    Exactly one of ``max`` (the student's figure must be at most this) or ``min`` (at least this).
+    ``reference`` holds the reference solution's measurements (one per seed) and ``wrong`` those of a
+    typical wrong answer; ``measured_by`` names the script that produced them.
+    """
+
+    max: float | None = None
+    min: float | None = None
+    unit: str = ""
+    reference: list[float] = Field(default_factory=list)
+    wrong: dict[str, float] = Field(default_factory=dict)
+    measured_by: str = ""
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> "Threshold":
+        if (self.max is None) == (self.min is None):
+            raise ValueError("give exactly one of 'max' or 'min'")
+        return self
+
+    @property
+    def bound(self) -> float:
+        return self.max if self.max is not None else self.min  # type: ignore[return-value]
+
+    def passes(self, value: float) -> bool:
+        return value <= self.max if self.max is not None else value >= self.min  # type: ignore[operator]
+
+    def describe(self, value: float) -> str:
+        op = "<=" if self.max is not None else ">="
+        verdict = "ok" if self.passes(value) else "not met"
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{value:.4g}{unit} (required {op} {self.bound:g}{unit}: {verdict})"
+
+
+class ProfileConfig(_Strict):
+    """A data profile: how much data, which seeds, which thresholds, how much time."""
+
+    description: str = ""
+    seed: int = 0
+    calibration_seeds: list[int] = Field(default_factory=lambda: [0, 1, 2])
+    data: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(default_factory=dict, description="check parameters (steps, subset sizes, tolerances)")
+    thresholds: dict[str, Threshold] = Field(default_factory=dict)
+    timeouts: dict[str, float] = Field(default_factory=dict, description="per-check overrides: 'task.check' -> seconds")
+
+    @field_validator("timeouts")
+    @classmethod
+    def _positive(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, seconds in value.items():
+            if seconds <= 0:
+                raise ValueError(f"timeout for {key!r} must be positive")
+        return value
+
+
+class LimitsConfig(_Strict):
+    memory_mb: int = Field(default=6144, gt=0)
+    output_kb: int = Field(default=64, gt=0)
+
+
+class AssignmentConfig(_Strict):
+    title: str
+    starter: str
+    solution: str
+    checks: str = Field(description="folder of hidden check modules, one per task")
+    modules: list[str]
+    limits: LimitsConfig = LimitsConfig()
+    tasks: dict[str, TaskConfig]
+    profiles: dict[str, ProfileConfig]
+    default_profile: str = "full"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "AssignmentConfig":
+        for name, task in self.tasks.items():
+            if task.module not in self.modules:
+                raise ValueError(f"tasks.{name}.module: {task.module!r} is not one of modules {self.modules}")
+        if self.default_profile not in self.profiles:
+            raise ValueError(f"default_profile: {self.default_profile!r} is not a profile ({sorted(self.profiles)})")
+        check_ids = {f"{t}.{c}" for t, task in self.tasks.items() for c in task.checks}
+        for pname, profile in self.profiles.items():
+            unknown = sorted(set(profile.timeouts) - check_ids)
+            if unknown:
+                raise ValueError(f"profiles.{pname}.timeouts: unknown check(s) {unknown}")
+        return self
+
+    @property
+    def points(self) -> float:
+        return sum(t.points for t in self.tasks.values())
+
+    def profile(self, name: str | None) -> ProfileConfig:
+        name = name or self.default_profile
+        try:
+            return self.profiles[name]
+        except KeyError:
+            raise ConfigError(f"unknown profile {name!r}; course.yml defines {sorted(self.profiles)}") from None
+
+    def timeout(self, check_id: str, profile: str | None) -> float:
+        task, check = check_id.split(".", 1)
+        return self.profile(profile).timeouts.get(check_id, self.tasks[task].checks[check].timeout_s)
+
+
+class CourseInfo(_Strict):
+    name: str
+    term: str = ""
+
+
+class CourseConfig(_Strict):
+    course: CourseInfo
+    assignments: dict[str, AssignmentConfig]
+
+
+@dataclass(frozen=True)
+class Course:
+    """A validated course file together with the folder its relative paths are resolved against."""
+
+    config: CourseConfig
+    root: Path
+
+    @property
+    def name(self) -> str:
+        return self.config.course.name
+
+    def assignment(self, name: str) -> AssignmentConfig:
+        try:
+            return self.config.assignments[name]
+        except KeyError:
+            known = ", ".join(sorted(self.config.assignments)) or "none"
+            raise ConfigError(f"unknown assignment {name!r}; course.yml defines: {known}") from None
+
+    def path(self, relative: str) -> Path:
+        return (self.root / relative).resolve()
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def parse_course(data: Any, root: Path, source: str = "course.yml") -> Course:
+    """Validate already-parsed YAML; raise :class:`ConfigError` naming each bad key."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping at the top level, got {type(data).__name__}")
+    try:
+        config = CourseConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{source} is invalid:"]
+        for err in exc.errors():
+            lines.append(f"  - {_location(err['loc'])}: {err['msg']}")
+        raise ConfigError("\n".join(lines)) from None
+    return Course(config=config, root=root)
+
+
+def load_course(path: Path | str = "course.yml") -> Course:
+    """Read and validate a course file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    return parse_course(data, path.resolve().parent, source=str(path))
+
+
+def find_course(start: Path | None = None) -> Path:
+    """Locate ``course.yml``: ``$AUTOGRADER_COURSE`` if set, else the nearest one upwards from ``start``."""
+    env = os.environ.get("AUTOGRADER_COURSE")
+    if env:
+        return Path(env)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "course.yml"
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(f"no course.yml found in {here} or its parents (set AUTOGRADER_COURSE or use --course)")

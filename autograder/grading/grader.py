@@ -1,0 +1,70 @@
+"""Everything fixed for a grading run: the assignment, its profile, its checks and the judge's state."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import __version__
+from ..checks import CheckSpec, Judge, ReferenceStore, load_checks
+from ..config import AssignmentConfig, ConfigError, Course, ProfileConfig
+
+
+@dataclass
+class Grader:
+    course: Course
+    assignment: str
+    profile_name: str
+    checks: list[CheckSpec]
+    judge: Judge = field(default_factory=Judge)
+
+    @property
+    def config(self) -> AssignmentConfig:
+        return self.course.assignment(self.assignment)
+
+    @property
+    def profile(self) -> ProfileConfig:
+        return self.config.profile(self.profile_name)
+
+    @property
+    def tasks(self) -> list[str]:
+        return list(self.config.tasks)
+
+    def points(self, spec: CheckSpec) -> float:
+        return self.config.tasks[spec.task].checks[spec.name].points
+
+    def timeout(self, spec: CheckSpec) -> float:
+        return self.config.timeout(spec.id, self.profile_name)
+
+    @property
+    def version(self) -> str:
+        """Package version plus a digest of the checks and the assignment's settings: if either
+        changes, earlier grades are stale and a re-run grades again."""
+        digest = hashlib.sha256(json.dumps(self.config.model_dump(mode="json"), sort_keys=True).encode())
+        digest.update(self.profile_name.encode())
+        folder = self.course.path(self.config.checks)
+        for path in sorted(folder.glob("*.py")):
+            digest.update(path.name.encode() + path.read_bytes())
+        return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
+def load_grader(course: Course, assignment: str, profile: str | None = None,
+                references: Path | None = None) -> Grader:
+    """Load the hidden checks of ``assignment`` and check they agree with ``course.yml``."""
+    config = course.assignment(assignment)
+    profile_name = profile or config.default_profile
+    config.profile(profile_name)  # unknown profile: ConfigError
+    checks = load_checks(course.path(config.checks), package=f"autograder_checks_{assignment}")
+    declared = {f"{t}.{c}" for t, task in config.tasks.items() for c in task.checks}
+    implemented = {spec.id for spec in checks}
+    if declared != implemented:
+        raise ConfigError(
+            f"assignments.{assignment}.tasks and the checks in {config.checks} disagree: "
+            f"in course.yml only {sorted(declared - implemented)}, in code only {sorted(implemented - declared)}"
+        )
+    order = {f"{t}.{c}": i for i, (t, c) in enumerate((t, c) for t, task in config.tasks.items() for c in task.checks)}
+    checks.sort(key=lambda spec: order[spec.id])  # course.yml order: task by task
+    judge = Judge(references=ReferenceStore.load(references)) if references else Judge()
+    return Grader(course, assignment, profile_name, checks, judge)

@@ -1,0 +1,149 @@
+"""Grade one submission: start its worker, run every hidden check, turn outcomes into results.
+
+Whatever the student's code does (raise, hang, crash, print megabytes, exit) only ends the check it
+was called from; the worker is restarted for the next check and every check gets a result.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..checks import CheckFailed, CheckSpec, Context
+from ..results import CheckResult, SubmissionResult
+from ..sandbox import Limits, LimitExceeded, ProtocolError, StudentError, WorkerCrashed, WorkerError, WorkerSession, WorkerTimeout
+from .grader import Grader
+from .submissions import Submission
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Cancellation:
+    """Lets the main thread stop a run: no new checks start and every live worker is killed."""
+
+    event: threading.Event = field(default_factory=threading.Event)
+    _sessions: set[WorkerSession] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.event.is_set()
+
+    @contextmanager
+    def track(self, session: WorkerSession) -> Iterator[WorkerSession]:
+        with self._lock:
+            self._sessions.add(session)
+        try:
+            yield session
+        finally:
+            with self._lock:
+                self._sessions.discard(session)
+
+    def cancel(self) -> None:
+        self.event.set()
+        with self._lock:
+            sessions = list(self._sessions)
+        for session in sessions:
+            session.close()
+
+
+def _cap(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n[... {len(text) - limit} characters cut ...]\n{text[-half:]}"
+
+
+def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: dict) -> CheckResult:
+    """Run one check and classify its outcome; never raises for anything the student did."""
+    points = grader.points(spec)
+    ctx = Context(spec, worker, grader.profile, grader.profile_name, grader.timeout(spec), grader.judge, shared)
+    status, message, extra_output = "passed", "", ""
+    start = time.monotonic()
+    try:
+        spec.fn(ctx)
+    except CheckFailed as exc:
+        status, message = "failed", str(exc)
+    except StudentError as exc:
+        status, message, extra_output = "error", f"{exc}\n{exc.traceback}".rstrip(), exc.output
+    except WorkerTimeout as exc:
+        status, message, extra_output = "timeout", f"{exc} (budget per call: {ctx.timeout:g} s)", exc.output
+    except (WorkerCrashed, LimitExceeded, ProtocolError) as exc:
+        status, message, extra_output = "crashed", str(exc), exc.output
+    except WorkerError as exc:  # any other sandbox failure is still about the student's worker
+        status, message, extra_output = "crashed", str(exc), exc.output
+    except Exception:  # noqa: BLE001 - a bug in a check must not stop the batch; it is reported
+        log.exception("check %s raised", spec.id)
+        status, message = "grader_error", "the check itself failed:\n" + traceback.format_exc(limit=6)
+    output = "\n".join([*ctx.outputs, extra_output]).strip("\n")
+    return CheckResult(
+        id=spec.id, task=spec.task, title=spec.title, max_score=points,
+        score=points if status == "passed" else 0.0, status=status, message=message,
+        output=_cap(output, grader.config.limits.output_kb * 1024), notes=ctx.notes, figures=ctx.figures,
+        seconds=round(time.monotonic() - start, 3),
+    )
+
+
+def _not_run(grader: Grader, spec: CheckSpec, status: str, message: str) -> CheckResult:
+    return CheckResult(spec.id, spec.task, spec.title, grader.points(spec), 0.0, status, message)
+
+
+def failed_result(grader: Grader, submission: Submission, message: str, status: str = "invalid") -> SubmissionResult:
+    """A result for a submission that could not be graded: every check listed with zero points."""
+    return SubmissionResult(submission.id, grader.assignment, grader.profile_name,
+                            [_not_run(grader, spec, "error", message) for spec in grader.checks],
+                            status=status, message=message, grader_version=grader.version)
+
+
+def grade_submission(grader: Grader, submission: Submission, *, scratch_root: Path | None = None,
+                     gpu: str | None = None, run_as: str | None = None,
+                     cancellation: Cancellation | None = None) -> SubmissionResult:
+    """Grade one submission in its own worker (restarted as needed); returns every check's result."""
+    start = time.monotonic()
+    config = grader.config
+    cancellation = cancellation or Cancellation()
+    if submission.problem or not submission.modules:
+        expected = ", ".join(f"{m}.py" for m in config.modules)
+        return failed_result(grader, submission,
+                             submission.problem or f"no student module found in the submission (expected {expected})")
+    result = SubmissionResult(submission.id, grader.assignment, grader.profile_name, [],
+                              grader_version=grader.version)
+    result.fingerprint = submission.fingerprint
+    scratch = Path(tempfile.mkdtemp(prefix=f"grade-{submission.id[:40]}-", dir=scratch_root))
+    limits = Limits(memory_mb=config.limits.memory_mb, output_bytes=config.limits.output_kb * 1024)
+    try:
+        with WorkerSession(_gather(submission, scratch), config.modules, scratch=scratch / "worker", limits=limits,
+                           gpu=gpu, run_as=run_as) as worker, cancellation.track(worker):
+            shared: dict = {}
+            for spec in grader.checks:
+                if cancellation.cancelled:
+                    break
+                module = config.tasks[spec.task].module
+                if module not in submission.modules:
+                    result.checks.append(_not_run(grader, spec, "error", f"{module}.py is missing from your submission"))
+                    continue
+                result.checks.append(run_check(grader, spec, worker, shared))
+                if not result.device and worker.started:
+                    result.device = worker.device
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    result.seconds = round(time.monotonic() - start, 3)
+    return result
+
+
+def _gather(submission: Submission, scratch: Path) -> Path:
+    """Put the found modules side by side (they may sit at different depths in the submission)."""
+    folder = scratch / "submission"
+    folder.mkdir(parents=True)
+    for name, path in submission.modules.items():
+        shutil.copyfile(path, folder / f"{name}.py")
+    return folder

@@ -1,0 +1,1 @@
+"""Building the student release of an assignment: the notebook and the handout files."""

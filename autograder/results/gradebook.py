@@ -1,0 +1,33 @@
+"""``grades.csv``: one row per submission, rebuilt and replaced atomically after each one."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+from .atomic import write_atomic
+from .records import SubmissionResult
+
+
+def render_gradebook(results: Iterable[SubmissionResult], tasks: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["id", *tasks, "total", "status", "seconds"])
+    for r in sorted(results, key=lambda r: r.submission_id):
+        scores = r.task_scores()
+        writer.writerow([r.submission_id, *(f"{scores.get(t, 0.0):g}" for t in tasks), f"{r.score:g}", _status(r),
+                         f"{r.seconds:.1f}"])
+    return buffer.getvalue()
+
+
+def _status(result: SubmissionResult) -> str:
+    if result.status != "graded":
+        return result.status
+    problems = sorted({c.status for c in result.checks if c.status in ("timeout", "crashed", "grader_error")})
+    return "graded" + (f" ({', '.join(problems)})" if problems else "")
+
+
+def write_gradebook(results: Iterable[SubmissionResult], tasks: list[str], path: Path) -> None:
+    write_atomic(path, render_gradebook(results, tasks))

@@ -1,0 +1,69 @@
+"""What grading produces: one record per check, one per submission (plain dataclasses)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# passed        the check ran and the answer is right
+# failed        the check ran and the answer is wrong (the judge said why)
+# error         the student's code raised (NotImplementedError included)
+# timeout       a call ran past its time budget; the worker was killed
+# crashed       the worker died, broke a limit (memory, output) or spoke out of turn
+# grader_error  the check itself failed: a bug on our side, flagged for the instructor
+STATUSES = ("passed", "failed", "error", "timeout", "crashed", "grader_error")
+
+
+@dataclass
+class CheckResult:
+    id: str
+    task: str
+    title: str
+    max_score: float
+    score: float
+    status: str
+    message: str = ""
+    output: str = ""
+    notes: list[str] = field(default_factory=list)
+    figures: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass
+class SubmissionResult:
+    submission_id: str
+    assignment: str
+    profile: str
+    checks: list[CheckResult]
+    seconds: float = 0.0
+    status: str = "graded"  # "graded", or "invalid" when no student module could be found
+    message: str = ""
+    fingerprint: str = ""
+    grader_version: str = ""
+    device: str = ""
+
+    @property
+    def score(self) -> float:
+        return sum(c.score for c in self.checks)
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.max_score for c in self.checks)
+
+    def task_scores(self) -> dict[str, float]:
+        scores: dict[str, float] = {}
+        for result in self.checks:
+            scores[result.task] = scores.get(result.task, 0.0) + result.score
+        return scores
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SubmissionResult":
+        checks = [CheckResult(**c) for c in data.get("checks", [])]
+        return cls(**{**data, "checks": checks})

@@ -1,0 +1,40 @@
+"""Resource limits for one sandboxed worker process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Limits"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits enforced by the grader on a worker (see ``session.py`` for how).
+
+    Attributes:
+        memory_mb: cap on the worker's memory, summed over the worker and all its descendants. What is charged is
+            *private* resident memory (``RssAnon + RssShmem`` from ``/proc/<pid>/status``), not plain RSS: the
+            shared libraries of a CUDA build of torch alone map ~430 MiB of file-backed pages into every process,
+            which are page cache shared with every other process and not the student's allocations. A worker
+            above the cap is killed (whole process group) by a watchdog thread that polls every 0.1 s, so a fast
+            allocation can overshoot the cap briefly. Not ``RLIMIT_AS``: that breaks CUDA.
+        output_bytes: the captured output returned with each call is cut to at most this many bytes (head and
+            tail kept, with a ``"[... N bytes cut ...]"`` marker in between).
+        max_log_bytes: a worker whose total stdout+stderr exceeds this is killed (``LimitExceeded("output")``).
+        startup_timeout_s: how long the worker may take to start (import numpy and torch) and say hello.
+        message_bytes: the longest reply line (JSON) accepted from the worker; arrays travel as ``.npy`` files
+            and are bounded by ``memory_mb`` instead.
+    """
+
+    memory_mb: int = 4096
+    output_bytes: int = 64 * 1024
+    max_log_bytes: int = 16 * 1024 * 1024
+    startup_timeout_s: float = 120.0
+    message_bytes: int = 64 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        for name in ("memory_mb", "output_bytes", "max_log_bytes", "startup_timeout_s", "message_bytes"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"Limits.{name} must be positive, got {getattr(self, name)!r}")
+        if self.output_bytes < 256:
+            raise ValueError(f"Limits.output_bytes must be at least 256, got {self.output_bytes}")

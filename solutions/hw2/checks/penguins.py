@@ -1,0 +1,79 @@
+"""Hidden checks for ``penguins.py``: the feature table, the hand-read rules, the classifier."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from autograder.checks import Context, check
+from autograder.data import load_penguins
+from autograder.sandbox import Handle
+
+from . import _data
+
+
+@check("penguins", "prepare_features", "prepare_features: complete rows, no year, one-hot island and sex, all numeric")
+def prepare_features(ctx: Context) -> None:
+    raw = ctx.memo("penguins_raw", load_penguins)
+    result = ctx.call("penguins.prepare_features", raw)
+    ctx.expect(isinstance(result, (tuple, list)) and len(result) == 2, "prepare_features should return (X, y)")
+    X, y = result
+    ctx.expect_type(X, pd.DataFrame, "X")
+    ctx.expect_type(y, pd.Series, "y")
+    complete = raw.dropna()
+    ctx.expect(len(X) == len(complete), f"X has {len(X)} rows; the data has {len(complete)} rows without missing values")
+    ctx.expect(len(y) == len(X), f"y has {len(y)} values for {len(X)} rows")
+    ctx.expect(not X.isna().any().any(), "X still has missing values")
+    ctx.expect("year" not in X.columns, "X should not contain 'year'")
+    ctx.expect("species" not in X.columns, "X must not contain the label 'species'")
+    for column in ("island", "sex"):
+        ctx.expect(column not in X.columns, f"'{column}' should be replaced by one-hot columns")
+        for value in sorted(complete[column].unique()):
+            ctx.expect(any(column in c and value in c for c in map(str, X.columns)),
+                       f"no one-hot column for {column} = {value!r} (columns: {list(X.columns)})")
+    not_numeric = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    ctx.expect(not not_numeric, f"columns {not_numeric} are not numeric")
+    ctx.expect(sorted(y.astype(str)) == sorted(complete["species"]), "y should be the species of the complete rows")
+
+
+def _held_out(ctx: Context) -> tuple[pd.DataFrame, pd.Series]:
+    train, test = _data.penguin_frames(ctx)
+    columns = _data.penguin_features(train)[0].columns
+    return _data.penguin_features(test, columns)
+
+
+def _rule_accuracy(ctx: Context, rule: str, X: pd.DataFrame, is_gentoo: np.ndarray) -> float:
+    got = np.asarray(ctx.call(f"penguins.{rule}", X))
+    ctx.expect(got.shape == is_gentoo.shape, f"{rule} returned shape {got.shape}, expected {is_gentoo.shape}")
+    ctx.expect(got.dtype == np.bool_, f"{rule} should return a boolean array, got dtype {got.dtype}")
+    return float(np.mean(got == is_gentoo))
+
+
+@check("penguins", "is_gentoo", "is_gentoo: a hand-read rule that finds the Gentoo penguins on held-out rows")
+def is_gentoo(ctx: Context) -> None:
+    X, y = _held_out(ctx)
+    accuracy = _rule_accuracy(ctx, "is_gentoo", X, (y == "Gentoo").to_numpy())
+    ctx.expect_threshold("gentoo_rule_accuracy", accuracy, "held-out accuracy")
+
+
+@check("penguins", "is_gentoo_without_flipper", "is_gentoo_without_flipper: the same without flipper_length_mm")
+def is_gentoo_without_flipper(ctx: Context) -> None:
+    X, y = _held_out(ctx)
+    accuracy = _rule_accuracy(ctx, "is_gentoo_without_flipper", X.drop(columns=["flipper_length_mm"]),
+                              (y == "Gentoo").to_numpy())
+    ctx.expect_threshold("gentoo_rule_no_flipper_accuracy", accuracy, "held-out accuracy")
+
+
+@check("penguins", "classifier", "make_classifier: fitted on training rows, scored by the judge on held-out rows")
+def classifier(ctx: Context) -> None:
+    estimator: Any = ctx.call("penguins.make_classifier")
+    ctx.expect(isinstance(estimator, Handle), f"make_classifier should return an estimator, got {type(estimator).__name__}")
+    train, _ = _data.penguin_frames(ctx)
+    X_train, y_train = _data.penguin_features(train)
+    X_test, y_test = _held_out(ctx)
+    ctx.call_method(estimator, "fit", X_train, y_train)
+    predicted = np.asarray(ctx.call_method(estimator, "predict", X_test)).astype(str)
+    ctx.expect(predicted.shape == y_test.shape, f"predict returned shape {predicted.shape}, expected {y_test.shape}")
+    ctx.expect_threshold("classifier_accuracy", float(np.mean(predicted == y_test.to_numpy())), "held-out accuracy")

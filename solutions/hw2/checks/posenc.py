@@ -1,0 +1,86 @@
+"""Hidden checks for ``posenc.py``: the encoding, the coordinate MLP, and what the encoding buys."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from autograder.checks import Context, check
+from autograder.sandbox import Handle
+
+from . import _data
+
+MAX_FREQS = 16
+
+
+def reference_encoding(coords: np.ndarray, num_freqs: int) -> np.ndarray:
+    """[coords, sin(2^k pi coords) for k < L, cos(2^k pi coords) for k < L], coordinates interleaved per k."""
+    scaled = [2.0**k * np.pi * coords for k in range(num_freqs)]
+    return np.concatenate([coords, *map(np.sin, scaled), *map(np.cos, scaled)], axis=-1)
+
+
+@check("posenc", "positional_encoding", "positional_encoding matches the formula for several L")
+def positional_encoding(ctx: Context) -> None:
+    coords = ctx.rng.random((32, 2)).astype(np.float32)
+    for num_freqs in (0, 1, 3, 6):
+        got = ctx.call("posenc.positional_encoding", torch.from_numpy(coords), num_freqs)
+        ctx.expect_type(got, torch.Tensor, f"positional_encoding(coords, {num_freqs})")
+        ctx.expect_close(got.double().numpy(), reference_encoding(coords.astype(np.float64), num_freqs),
+                         what=f"positional_encoding(coords, {num_freqs})", rtol=0.0, atol=1e-4)
+
+
+@check("posenc", "coord_mlp", "CoordMLP: any input width, the requested width, RGB in [0, 1]")
+def coord_mlp(ctx: Context) -> None:
+    model = ctx.call("posenc.CoordMLP", 10, hidden=32, depth=3)
+    ctx.expect(isinstance(model, Handle), f"CoordMLP(...) should be a torch.nn.Module, got {type(model).__name__}")
+    out = ctx.call_method(model, "__call__", torch.from_numpy((ctx.rng.normal(size=(50, 10)) * 5).astype(np.float32)))
+    ctx.expect_type(out, torch.Tensor, "CoordMLP output")
+    ctx.expect(tuple(out.shape) == (50, 3), f"CoordMLP(10) maps (50, 10) to {tuple(out.shape)}, expected (50, 3)")
+    ctx.expect(bool(((out >= 0) & (out <= 1)).all()), "colours should be in [0, 1]: end with a sigmoid")
+    shapes = [tuple(t.shape) for t in ctx.call_method(model, "state_dict").values()]
+    ctx.expect((32, 10) in shapes, f"no first layer of width hidden=32 on 10 inputs (weight shapes: {shapes})")
+
+
+def _held_out_psnr(ctx: Context, num_freqs: int) -> float:
+    """Fit on the training pixels in the worker, predict the held-out pixels, PSNR by the judge."""
+    key = f"psnr/{num_freqs}"
+    if key not in ctx.shared:
+        data = _data.image(ctx)
+        model = ctx.call("posenc.fit_image", data.train.X, data.train.y, num_freqs=num_freqs,
+                         steps=int(ctx.param("posenc_steps")), lr=float(ctx.param("posenc_lr")),
+                         device=ctx.device, seed=ctx.seed)
+        predicted = ctx.call("posenc.predict_colors", model, data.test.X, num_freqs, device=ctx.device)
+        ctx.expect_type(predicted, torch.Tensor, "predict_colors(...)")
+        ctx.expect(tuple(predicted.shape) == data.test.y.shape,
+                   f"predict_colors returned shape {tuple(predicted.shape)}, expected {data.test.y.shape}")
+        mse = float(np.mean((predicted.double().numpy().clip(0, 1) - data.test.y) ** 2))
+        ctx.shared[key] = 10 * np.log10(1.0 / max(mse, 1e-12))
+    return ctx.shared[key]
+
+
+def _best_num_freqs(ctx: Context) -> tuple[int, str | None]:
+    best = ctx.get("posenc.BEST_NUM_FREQS")
+    if isinstance(best, bool) or not isinstance(best, int):
+        return 0, f"BEST_NUM_FREQS should be an int, got {best!r}"
+    if not 0 <= best <= MAX_FREQS:
+        return 0, f"BEST_NUM_FREQS should be between 0 and {MAX_FREQS}, got {best}"
+    return best, None
+
+
+@check("posenc", "fit_quality", "an image fitted with BEST_NUM_FREQS reaches the held-out PSNR threshold")
+def fit_quality(ctx: Context) -> None:
+    best, problem = _best_num_freqs(ctx)
+    psnr = _held_out_psnr(ctx, best)
+    if problem:
+        ctx.fail(problem)
+    ctx.expect_threshold("posenc_psnr_db", psnr, f"held-out PSNR with {best} frequencies")
+
+
+@check("posenc", "encoding_gain", "BEST_NUM_FREQS beats no encoding on held-out pixels by a clear margin")
+def encoding_gain(ctx: Context) -> None:
+    best, problem = _best_num_freqs(ctx)
+    without = _held_out_psnr(ctx, 0)
+    if problem:
+        ctx.fail(problem)
+    ctx.expect_threshold("posenc_gain_db", _held_out_psnr(ctx, best) - without,
+                         f"PSNR gain of {best} frequencies over none ({without:.2f} dB)")
