@@ -112,6 +112,7 @@ class AssignmentConfig(_Strict):
     starter: str
     solution: str
     checks: str = Field(description="folder of hidden check modules, one per task")
+    wrong_answers: str | None = Field(default=None, description="module of typical wrong answers (calibration, tests)")
     modules: list[str]
     limits: LimitsConfig = LimitsConfig()
     tasks: dict[str, TaskConfig]

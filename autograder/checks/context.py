@@ -171,7 +171,7 @@ class Context:
 
     def reference(self, key: str, compute: Callable[[], Any]) -> Any:
         """A reference figure (JSON data) computed by the judge, or read from ``reference.json``."""
-        return self.judge.references.get(f"{self.profile_name}/{key}", compute)
+        return self.judge.references.get(f"{self.profile_name}/seed{self.seed}/{key}", compute)
 
     # --- judging ----------------------------------------------------------------------------------
     def note(self, message: str) -> None:

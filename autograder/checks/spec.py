@@ -85,22 +85,19 @@ def _import_package(name: str, folder: Path) -> ModuleType:
     if name in sys.modules:
         return sys.modules[name]
     init = folder / "__init__.py"
-    spec = importlib.util.spec_from_file_location(
-        name, init if init.exists() else None, submodule_search_locations=[str(folder)]
-    )
-    if spec is None:
-        raise ImportError(f"cannot import check package {folder}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    if spec.loader is not None:
-        spec.loader.exec_module(module)
+    if init.exists():
+        module = _import_file(name, init, search=[str(folder)])
+    else:  # a plain folder of check modules
+        module = ModuleType(name)
+        module.__path__ = [str(folder)]
+        sys.modules[name] = module
     return module
 
 
-def _import_file(name: str, path: Path) -> ModuleType:
+def _import_file(name: str, path: Path, search: list[str] | None = None) -> ModuleType:
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
+    spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=search)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import check module {path}")
     module = importlib.util.module_from_spec(spec)

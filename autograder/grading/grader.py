@@ -19,6 +19,7 @@ class Grader:
     profile_name: str
     checks: list[CheckSpec]
     judge: Judge = field(default_factory=Judge)
+    seed: int | None = None  # overrides the profile's seed (calibration runs several)
 
     @property
     def config(self) -> AssignmentConfig:
@@ -26,7 +27,8 @@ class Grader:
 
     @property
     def profile(self) -> ProfileConfig:
-        return self.config.profile(self.profile_name)
+        profile = self.config.profile(self.profile_name)
+        return profile if self.seed is None else profile.model_copy(update={"seed": self.seed})
 
     @property
     def tasks(self) -> list[str]:
@@ -43,7 +45,7 @@ class Grader:
         """Package version plus a digest of the checks and the assignment's settings: if either
         changes, earlier grades are stale and a re-run grades again."""
         digest = hashlib.sha256(json.dumps(self.config.model_dump(mode="json"), sort_keys=True).encode())
-        digest.update(self.profile_name.encode())
+        digest.update(f"{self.profile_name}/{self.seed}".encode())
         folder = self.course.path(self.config.checks)
         for path in sorted(folder.glob("*.py")):
             digest.update(path.name.encode() + path.read_bytes())

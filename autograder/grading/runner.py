@@ -124,6 +124,7 @@ def grade_submission(grader: Grader, submission: Submission, *, scratch_root: Pa
         with WorkerSession(_gather(submission, scratch), config.modules, scratch=scratch / "worker", limits=limits,
                            gpu=gpu, run_as=run_as) as worker, cancellation.track(worker):
             shared: dict = {}
+            result.device = _device(worker)
             for spec in grader.checks:
                 if cancellation.cancelled:
                     break
@@ -132,12 +133,18 @@ def grade_submission(grader: Grader, submission: Submission, *, scratch_root: Pa
                     result.checks.append(_not_run(grader, spec, "error", f"{module}.py is missing from your submission"))
                     continue
                 result.checks.append(run_check(grader, spec, worker, shared))
-                if not result.device and worker.started:
-                    result.device = worker.device
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     result.seconds = round(time.monotonic() - start, 3)
     return result
+
+
+def _device(worker: WorkerSession) -> str:
+    """Start the worker and ask what it computes on; a worker that cannot start fails in its checks."""
+    try:
+        return worker.device
+    except WorkerError:
+        return "unknown"
 
 
 def _gather(submission: Submission, scratch: Path) -> Path:

@@ -172,10 +172,11 @@ class Exchange:
             fd = os.open(self.directory / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
         except OSError as exc:
             raise CodecError(f"cannot open exchange file {name!r}: {exc.strerror}") from exc
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise CodecError(f"exchange file {name!r} is not a regular file")
         with os.fdopen(fd, "rb") as f:
-            info = os.fstat(f.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise CodecError(f"exchange file {name!r} is not a regular file")
             if self.max_file_bytes is not None and info.st_size > self.max_file_bytes:
                 raise CodecError(f"exchange file {name!r} has {info.st_size} bytes > {self.max_file_bytes}")
             try:
@@ -190,7 +191,9 @@ class Exchange:
                     raise CodecError(f"exchange file {name!r} holds Python objects")
                 expected = f.tell() + math.prod(shape) * dtype.itemsize
                 if expected != info.st_size:
-                    raise CodecError(f"exchange file {name!r}: header promises {expected} bytes, file has {info.st_size}")
+                    raise CodecError(
+                        f"exchange file {name!r}: header promises {expected} bytes, file has {info.st_size}"
+                    )
                 f.seek(0)
                 return np.load(f, allow_pickle=False)
             except CodecError:

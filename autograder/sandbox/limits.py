@@ -12,11 +12,13 @@ class Limits:
     """Resource limits enforced by the grader on a worker (see ``session.py`` for how).
 
     Attributes:
-        memory_mb: cap on the worker's memory, summed over the worker and all its descendants. What is charged is
-            *private* resident memory (``RssAnon + RssShmem`` from ``/proc/<pid>/status``), not plain RSS: the
-            shared libraries of a CUDA build of torch alone map ~430 MiB of file-backed pages into every process,
-            which are page cache shared with every other process and not the student's allocations. A worker
-            above the cap is killed (whole process group) by a watchdog thread that polls every 0.1 s, so a fast
+        memory_mb: memory the student's code may use, summed over the worker and all its descendants. What is
+            charged is *private* resident memory (``RssAnon + RssShmem`` from ``/proc/<pid>/status``), not plain
+            RSS: the shared libraries of a CUDA build of torch alone map ~430 MiB of file-backed pages into every
+            process, page cache shared with every other process. And it is charged on top of the worker's own
+            start-up footprint (Python + NumPy + torch: ~370 MiB private, plus the CUDA context on a GPU),
+            measured when the worker says hello, so a 400 MiB cap means 400 MiB for the student. A worker above
+            the cap is killed (whole process group) by a watchdog thread that polls every 0.1 s, so a fast
             allocation can overshoot the cap briefly. Not ``RLIMIT_AS``: that breaks CUDA.
         output_bytes: the captured output returned with each call is cut to at most this many bytes (head and
             tail kept, with a ``"[... N bytes cut ...]"`` marker in between).

@@ -43,6 +43,13 @@ True
 True
 >>> any(isinstance(m, nn.Dropout) and m.p == 0.5 for m in _hw2_deep.modules())  # dropout=0.5 adds Dropout layers
 True
+>>> # an MLP is not a linear map: for a linear (affine) f, f(a) + f(b) == f(a + b) + f(0)
+>>> _hw2_a, _hw2_b, _hw2_0 = torch.rand(3, 784), torch.rand(3, 784), torch.zeros(3, 784)
+>>> with torch.no_grad():
+...     _hw2_f = _hw2_model.eval()
+...     _hw2_linear = torch.allclose(_hw2_f(_hw2_a) + _hw2_f(_hw2_b), _hw2_f(_hw2_a + _hw2_b) + _hw2_f(_hw2_0), atol=1e-4)
+>>> _hw2_linear  # False means there is a non-linearity (ReLU) between the layers
+False
 """,
                 },
                 {

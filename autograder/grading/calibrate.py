@@ -1,0 +1,93 @@
+"""``autograder calibrate``: measure the figures thresholds are set from.
+
+The reference solution is graded once per calibration seed, and each typical wrong answer once;
+every figure a check judges against a threshold (held-out error, PSNR, accuracy...) is collected.
+A threshold is well placed when every reference figure passes it with a clear margin and the wrong
+answers fail it. The measurements are printed as a table and the YAML to paste next to each threshold
+in ``course.yml`` (``reference``, ``wrong``, ``measured_by``), and optionally written as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from ..config import Course
+from ..results import SubmissionResult
+from .grader import load_grader
+from .mutants import load_wrong_answers, make_wrong_submission
+from .runner import grade_submission
+from .submissions import Submission, find_modules
+
+
+@dataclass
+class Calibration:
+    assignment: str
+    profile: str
+    seeds: list[int]
+    reference: dict[str, list[float]] = field(default_factory=dict)  # figure -> one value per seed
+    wrong: dict[str, dict[str, float]] = field(default_factory=dict)  # figure -> wrong answer -> value
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _figures(result: SubmissionResult) -> dict[str, float]:
+    return {name: value for check in result.checks for name, value in check.figures.items()}
+
+
+def calibrate(course: Course, assignment: str, profile: str | None, console: Console | None = None) -> Calibration:
+    console = console or Console()
+    base = load_grader(course, assignment, profile)
+    config = base.config
+    solution = course.path(config.solution)
+    seeds = list(base.profile.calibration_seeds)
+    calibration = Calibration(assignment, base.profile_name, seeds)
+    for seed in seeds:
+        grader = load_grader(course, assignment, base.profile_name)
+        grader.seed = seed
+        result = grade_submission(grader, Submission("solution", solution, find_modules(solution, config.modules)))
+        calibration.seconds[f"solution seed {seed}"] = result.seconds
+        for name, value in _figures(result).items():
+            calibration.reference.setdefault(name, []).append(round(value, 4))
+        console.print(f"reference solution, seed {seed}: {result.score:g}/{result.max_score:g} in {result.seconds:.0f} s")
+    with tempfile.TemporaryDirectory(prefix="calibrate-") as tmp:
+        for wrong in load_wrong_answers(course, assignment):
+            folder = make_wrong_submission(solution, wrong, Path(tmp) / wrong.name)
+            result = grade_submission(base, Submission(wrong.name, folder, find_modules(folder, config.modules)))
+            calibration.seconds[wrong.name] = result.seconds
+            for name, value in _figures(result).items():
+                calibration.wrong.setdefault(name, {})[wrong.name] = round(value, 4)
+            console.print(f"wrong answer {wrong.name}: {result.score:g}/{result.max_score:g}")
+    return calibration
+
+
+def report(course: Course, calibration: Calibration, console: Console) -> None:
+    thresholds = course.assignment(calibration.assignment).profile(calibration.profile).thresholds
+    table = Table(title=f"{calibration.assignment} / {calibration.profile}: figures over seeds {calibration.seeds}")
+    for column in ("figure", "threshold", "reference", "wrong answers"):
+        table.add_column(column)
+    for name, values in sorted(calibration.reference.items()):
+        threshold = thresholds.get(name)
+        bound = "-" if threshold is None else ("<= " if threshold.max is not None else ">= ") + f"{threshold.bound:g}"
+        wrong = ", ".join(f"{k}: {v:g}" for k, v in calibration.wrong.get(name, {}).items()) or "-"
+        table.add_row(name, bound, ", ".join(f"{v:g}" for v in values), wrong)
+    console.print(table)
+    console.print("YAML for course.yml (keep your max/min; these are the measurements):")
+    command = f"autograder calibrate {calibration.assignment} --profile {calibration.profile}"
+    for name, values in sorted(calibration.reference.items()):
+        wrong = calibration.wrong.get(name, {})
+        console.print(f"  {name}: {{reference: {values}, wrong: {json.dumps(wrong)}, measured_by: \"{command}\"}}",
+                      markup=False, highlight=False)
+
+
+def calibrate_command(course: Course, assignment: str, profile: str | None, out: str | None = None) -> int:
+    console = Console()
+    calibration = calibrate(course, assignment, profile, console)
+    report(course, calibration, console)
+    if out:
+        Path(out).write_text(json.dumps(calibration.__dict__, indent=2) + "\n", encoding="utf-8")
+    return 0

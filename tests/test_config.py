@@ -1,0 +1,117 @@
+"""course.yml: the real file is valid, and a bad one gets an error naming the key and the reason."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from autograder.config import ConfigError, load_course, parse_course
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    return yaml.safe_load((ROOT / "course.yml").read_text())
+
+
+def test_real_course_file_is_valid() -> None:
+    course = load_course(ROOT / "course.yml")
+    hw2 = course.assignment("hw2")
+    assert hw2.points == 100
+    assert {name: task.points for name, task in hw2.tasks.items()} == {"trees": 25, "mnist_mlp": 30, "penguins": 20, "posenc": 25}
+    assert set(hw2.profiles) == {"full", "smoke"}
+    for profile in hw2.profiles.values():
+        assert profile.thresholds, "every profile has calibrated thresholds"
+        for threshold in profile.thresholds.values():
+            assert len(threshold.reference) == len(profile.calibration_seeds), "one reference figure per seed"
+            assert all(threshold.passes(v) for v in threshold.reference), "the reference passes its own threshold"
+            assert threshold.measured_by
+
+
+def _error(data: dict) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_course(data, ROOT)
+    return str(info.value)
+
+
+def test_missing_key_is_named(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    del data["assignments"]["hw2"]["tasks"]["trees"]["checks"]["rmse"]["points"]
+    assert "assignments.hw2.tasks.trees.checks.rmse.points" in _error(data)
+
+
+def test_wrong_type_is_named(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["assignments"]["hw2"]["tasks"]["trees"]["checks"]["rmse"]["timeout_s"] = "soon"
+    message = _error(data)
+    assert "assignments.hw2.tasks.trees.checks.rmse.timeout_s" in message and "number" in message
+
+
+def test_negative_points_rejected(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["assignments"]["hw2"]["tasks"]["penguins"]["checks"]["is_gentoo"]["points"] = -1
+    assert "penguins.checks.is_gentoo.points" in _error(data)
+
+
+def test_unknown_key_is_an_error(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["assignments"]["hw2"]["tasks"]["trees"]["pionts"] = 3
+    message = _error(data)
+    assert "assignments.hw2.tasks.trees.pionts" in message and "xtra" in message  # "Extra inputs are not permitted"
+
+
+def test_threshold_needs_exactly_one_bound(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["assignments"]["hw2"]["profiles"]["smoke"]["thresholds"]["mnist_test_error"]["min"] = 0.0
+    assert "profiles.smoke.thresholds.mnist_test_error" in _error(data)
+
+
+def test_task_module_must_exist(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["assignments"]["hw2"]["tasks"]["trees"]["module"] = "tree"
+    assert "tasks.trees.module" in _error(data)
+
+
+def test_unknown_timeout_override(raw: dict) -> None:
+    data = copy.deepcopy(raw)
+    data["assignments"]["hw2"]["profiles"]["full"]["timeouts"]["mnist_mlp.best_confg"] = 10
+    assert "mnist_mlp.best_confg" in _error(data)
+
+
+def test_unreadable_and_invalid_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_course(tmp_path / "nope.yml")
+    bad = tmp_path / "course.yml"
+    bad.write_text("course: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_course(bad)
+    bad.write_text("- a list\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_course(bad)
+
+
+def test_unknown_assignment_and_profile() -> None:
+    course = load_course(ROOT / "course.yml")
+    with pytest.raises(ConfigError, match="unknown assignment 'hw9'"):
+        course.assignment("hw9")
+    with pytest.raises(ConfigError, match="unknown profile 'huge'"):
+        course.assignment("hw2").profile("huge")
+
+
+def test_data_settings_match_loader_defaults() -> None:
+    """The given helpers students call use the loaders' defaults: they must be the smoke profile's settings."""
+    import inspect
+
+    from autograder.data import load_mnist, load_temperature_splits, penguin_split
+
+    smoke = load_course(ROOT / "course.yml").assignment("hw2").profile("smoke").data
+    for loader, settings in ((load_temperature_splits, smoke["temperature"]), (penguin_split, smoke["penguins"]),
+                             (load_mnist, smoke["mnist"])):
+        params = inspect.signature(loader).parameters
+        for key, value in settings.items():
+            default = params[key].default
+            assert (list(default) if isinstance(default, tuple) else default) == value, (loader.__name__, key)

@@ -1,0 +1,210 @@
+"""The grading engine end to end on a tiny course: whatever student code does, the judge decides.
+
+Each submission below misbehaves in one way; grading must give every check a result, fail only the
+checks the misbehaviour touches, keep going with a fresh worker, and ignore anything the student
+code writes or prints that looks like a result.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE = ROOT / "tests" / "engine_course" / "course.yml"
+
+GOOD = "def add(a, b):\n    return a + b\n\n\ndef slow():\n    return 'done'\n"
+SUBMISSIONS = {
+    "good": GOOD,
+    "hangs": GOOD.replace("return 'done'", "while True:\n        pass"),
+    "exits": GOOD.replace("return a + b", "import sys\n    sys.exit(3)"),
+    "os_exit": GOOD.replace("return 'done'", "import os\n    os._exit(9)"),
+    "huge_output": GOOD.replace("return a + b", "print('spam ' * 200_000)\n    return a + b"),
+    "syntax_error": "def add(a, b)\n    return a + b\n",
+    "raises": GOOD.replace("return a + b", "raise ValueError('no adding today')"),
+    # Student code that tries to grade itself: writes result files everywhere it can and prints a fake
+    # Gradescope result. None of it may count: results come only from the judge.
+    "forger": GOOD.replace("return a + b", """import json, os
+    fake = json.dumps({"score": 100, "tests": [{"name": "calc: add", "score": 2, "max_score": 2, "status": "passed"}]})
+    for where in ("results.json", "../results.json", "../../results.json", os.path.expanduser("~/results.json")):
+        try:
+            open(where, "w").write(fake)
+        except OSError:
+            pass
+    print(fake)
+    return -1"""),
+}
+
+
+def autograder(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder.cli", "--course", str(COURSE), *args],
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    subs = tmp_path_factory.mktemp("class")
+    for name, source in SUBMISSIONS.items():
+        (subs / name).mkdir()
+        (subs / name / "calc.py").write_text(source)
+    (subs / "empty").mkdir()
+    (subs / "broken.zip").write_bytes(b"this is not a zip")
+    out = tmp_path_factory.mktemp("out")
+    proc = autograder("grade", str(subs), "--assignment", "demo", "--out", str(out), "-j", "2")
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def results(out: Path, sid: str) -> dict[str, dict]:
+    data = json.loads((out / sid / "results.json").read_text())
+    return {test["name"].split(":")[0] + "." + test["name"].split(": ", 1)[1]: test for test in data["tests"]} | {"_": data}
+
+
+def statuses(out: Path, sid: str) -> dict[str, str]:
+    record = json.loads((out / sid / "grading.json").read_text())
+    return {c["id"]: c["status"] for c in record["checks"]}
+
+
+def test_good_submission_gets_full_marks(graded: Path) -> None:
+    data = json.loads((graded / "good" / "results.json").read_text())
+    assert data["score"] == 4 and isinstance(data["execution_time"], (int, float))
+    assert [t["status"] for t in data["tests"]] == ["passed"] * 3
+    for test in data["tests"]:
+        assert set(test) >= {"name", "number", "score", "max_score", "status", "output", "visibility"}
+
+
+def test_timeout_fails_only_that_check(graded: Path) -> None:
+    assert statuses(graded, "hangs") == {"calc.add": "passed", "calc.hang": "timeout", "calc.after": "passed"}
+    record = json.loads((graded / "hangs" / "grading.json").read_text())
+    assert "timed out after 2 s" in record["checks"][1]["message"]
+
+
+def test_sys_exit_is_a_student_error(graded: Path) -> None:
+    s = statuses(graded, "exits")
+    assert s["calc.add"] == "error" and s["calc.hang"] == "passed"
+    message = json.loads((graded / "exits" / "grading.json").read_text())["checks"][0]["message"]
+    assert "SystemExit" in message
+
+
+def test_os_exit_crash_fails_only_that_check(graded: Path) -> None:
+    assert statuses(graded, "os_exit") == {"calc.add": "passed", "calc.hang": "crashed", "calc.after": "passed"}
+
+
+def test_huge_output_is_capped(graded: Path) -> None:
+    record = json.loads((graded / "huge_output" / "grading.json").read_text())
+    assert all(len(c["output"]) <= 4 * 1024 + 200 for c in record["checks"])
+    assert record["checks"][0]["status"] in ("passed", "crashed")
+    assert record["checks"][2]["status"] in ("passed", "crashed")
+
+
+def test_syntax_error_and_raise_are_student_errors(graded: Path) -> None:
+    assert set(statuses(graded, "syntax_error").values()) == {"error"}
+    message = json.loads((graded / "syntax_error" / "grading.json").read_text())["checks"][0]["message"]
+    assert "SyntaxError" in message
+    assert statuses(graded, "raises")["calc.add"] == "error"
+    assert "no adding today" in json.loads((graded / "raises" / "grading.json").read_text())["checks"][0]["message"]
+
+
+def test_forged_results_are_ignored(graded: Path) -> None:
+    data = json.loads((graded / "forger" / "results.json").read_text())
+    assert data["score"] == 1  # only "hang" passes: add returned -1, the written and printed fakes count for nothing
+    assert data["tests"][0]["status"] == "failed"
+    assert '"score": 100' in data["tests"][0]["output"]  # shown as the student's output, never parsed
+    assert not (graded / "results.json").exists()
+
+
+def test_bad_submissions_do_not_stop_the_batch(graded: Path) -> None:
+    rows = {row["id"]: row for row in csv.DictReader((graded / "grades.csv").open())}
+    assert set(rows) == set(SUBMISSIONS) | {"empty", "broken"}
+    assert rows["empty"]["status"] == "invalid" and rows["broken"]["status"] == "invalid"
+    assert rows["good"]["total"] == "4" and rows["good"]["calc"] == "4"
+    assert list(rows["good"]) == ["id", "calc", "total", "status", "seconds"]
+    broken = json.loads((graded / "broken" / "results.json").read_text())
+    assert broken["score"] == 0 and len(broken["tests"]) == 3 and "cannot read broken.zip" in broken["output"]
+    assert not list(graded.rglob("*.tmp")), "no half-written files"
+    assert (graded / "good" / "feedback.md").read_text().startswith("# demo: 4 / 4 points")
+
+
+def test_second_run_skips_unchanged_and_regrade_forces(graded: Path, tmp_path: Path) -> None:
+    subs = tmp_path / "again"
+    (subs / "good").mkdir(parents=True)
+    (subs / "good" / "calc.py").write_text(GOOD)
+    before = (graded / "good" / "grading.json").read_text()
+    proc = autograder("grade", str(subs), "--assignment", "demo", "--out", str(graded))
+    assert proc.returncode == 0 and "unchanged" in proc.stderr
+    assert (graded / "good" / "grading.json").read_text() == before
+    proc = autograder("grade", str(subs), "--assignment", "demo", "--out", str(graded), "--regrade")
+    assert proc.returncode == 0 and "unchanged" not in proc.stderr
+    assert (graded / "good" / "grading.json").read_text() != before  # timings differ: it ran again
+    (subs / "good" / "calc.py").write_text(GOOD + "\n# changed\n")
+    proc = autograder("grade", str(subs), "--assignment", "demo", "--out", str(graded))
+    assert "unchanged" not in proc.stderr
+
+
+def test_zip_submission_and_exit_codes(tmp_path: Path) -> None:
+    import zipfile
+
+    archive = tmp_path / "alice.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("hw/calc.py", GOOD)  # nested folder inside the zip
+        zf.writestr("notes.txt", "ignored")
+    out = tmp_path / "out"
+    proc = autograder("grade", str(archive), "--assignment", "demo", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "alice" / "results.json").read_text())["score"] == 4
+    assert autograder("grade", str(tmp_path / "missing"), "--assignment", "demo").returncode == 2
+    bad = autograder("grade", str(archive), "--assignment", "hw9")
+    assert bad.returncode == 2 and "unknown assignment 'hw9'" in bad.stderr
+
+
+def test_gradescope_entry_point(tmp_path: Path) -> None:
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "calc.py").write_text(GOOD)
+    target = tmp_path / "results" / "results.json"
+    proc = autograder("gradescope", "--assignment", "demo", "--submission", str(tmp_path / "submission"),
+                      "--results", str(target))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(target.read_text())["score"] == 4
+
+
+def _workers_under(folder: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline", "cwd"]):
+        try:
+            if "worker.py" in " ".join(proc.info["cmdline"] or []) and str(folder) in (proc.cwd() or ""):
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_leaves_no_orphans_and_no_partial_files(tmp_path: Path, sig: int) -> None:
+    subs = tmp_path / "subs"
+    (subs / "hangs").mkdir(parents=True)
+    (subs / "hangs" / "calc.py").write_text(SUBMISSIONS["hangs"].replace("while True", "import time\n    while time.sleep(0.01) is None"))
+    out = tmp_path / "out"
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "autograder.cli", "--course", str(COURSE), "grade", str(subs),
+                             "--assignment", "demo", "--out", str(out)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not _workers_under(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _workers_under(tmp_path), "the worker never started"
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    time.sleep(0.5)
+    assert not _workers_under(tmp_path), "a worker outlived the grader"
+    assert not (out / "hangs" / "results.json").exists(), "an interrupted submission must not get a result"
+    assert not list(out.rglob("*.tmp"))
