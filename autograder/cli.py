@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--per-gpu", type=int, default=1, help="submissions per GPU at a time (default 1)")
     p.add_argument("--regrade", action="store_true", help="grade again even if unchanged since the last run")
     p.add_argument("--run-as", help="run student code as this unprivileged user (grader must be root)")
+    p.add_argument("--tasks", default="", help="grade only these tasks (comma-separated; default: all)")
+    p.add_argument("--threads", type=int, help="CPU threads per worker (default: the cores shared among the jobs)")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("gradescope", help="what Gradescope's run_autograder calls")

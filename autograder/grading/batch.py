@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..results import SubmissionResult, write_atomic, write_feedback, write_gradebook, write_results_json
@@ -36,6 +37,7 @@ class BatchOptions:
     per_gpu: int = 1
     regrade: bool = False
     run_as: str | None = None
+    threads: int | None = None  # CPU threads per worker; default: the cores shared among the jobs
 
 
 def load_record(folder: Path) -> SubmissionResult | None:
@@ -100,6 +102,7 @@ def grade_batch(grader: Grader, submissions: Sequence[Submission], options: Batc
     out.mkdir(parents=True, exist_ok=True)
     cancellation = cancellation or Cancellation()
     gpus = GpuPool(options.gpus, options.per_gpu)
+    threads = options.threads or max(1, (os.cpu_count() or 1) // max(1, options.jobs))
     lock = threading.Lock()
     results: dict[str, SubmissionResult] = {}
     for folder in sorted(p for p in out.iterdir() if p.is_dir()):
@@ -119,8 +122,8 @@ def grade_batch(grader: Grader, submissions: Sequence[Submission], options: Batc
     def grade_one(submission: Submission) -> SubmissionResult:
         try:
             with gpus.slot() as gpu, tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
-                return grade_submission(grader, submission, scratch_root=Path(scratch), gpu=gpu,
-                                        run_as=options.run_as, cancellation=cancellation)
+                return grade_submission(grader, submission, scratch_root=Path(scratch), gpu=gpu, run_as=options.run_as,
+                                        threads=threads, cancellation=cancellation)
         except Exception as exc:  # noqa: BLE001 - one submission must never stop the batch
             log.exception("grading %s failed", submission.id)
             return failed_result(grader, submission, f"the grader could not grade this submission: {exc!r}")

@@ -22,12 +22,14 @@ TROUBLE = ("timeout", "crashed", "grader_error")
 
 def grade_command(course: Course, args: argparse.Namespace) -> int:
     grader = load_grader(course, args.assignment, args.profile)
+    if args.tasks:
+        grader.restrict([t for t in args.tasks.split(",") if t])
     modules = grader.config.modules
     console = Console(stderr=True)
     with tempfile.TemporaryDirectory(prefix="autograder-unzip-") as workdir:
         submissions = discover([Path(p) for p in args.submissions], modules, Path(workdir))
         options = BatchOptions(out=Path(args.out), jobs=args.jobs, gpus=[g for g in args.gpus.split(",") if g],
-                               per_gpu=args.per_gpu, regrade=args.regrade, run_as=args.run_as)
+                               per_gpu=args.per_gpu, regrade=args.regrade, run_as=args.run_as, threads=args.threads)
         problems = 0
         columns = (TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[problems]} problems"),
                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())

@@ -7,6 +7,7 @@ was called from; the worker is restarted for the next check and every check gets
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -105,9 +106,13 @@ def failed_result(grader: Grader, submission: Submission, message: str, status: 
 
 
 def grade_submission(grader: Grader, submission: Submission, *, scratch_root: Path | None = None,
-                     gpu: str | None = None, run_as: str | None = None,
+                     gpu: str | None = None, run_as: str | None = None, threads: int | None = None,
                      cancellation: Cancellation | None = None) -> SubmissionResult:
-    """Grade one submission in its own worker (restarted as needed); returns every check's result."""
+    """Grade one submission in its own worker (restarted as needed); returns every check's result.
+
+    ``threads`` caps the worker's CPU threads (default: all cores); workers graded side by side should
+    share the cores, as oversubscribed BLAS threads slow PyTorch down many times over.
+    """
     start = time.monotonic()
     config = grader.config
     cancellation = cancellation or Cancellation()
@@ -120,9 +125,11 @@ def grade_submission(grader: Grader, submission: Submission, *, scratch_root: Pa
     result.fingerprint = submission.fingerprint
     scratch = Path(tempfile.mkdtemp(prefix=f"grade-{submission.id[:40]}-", dir=scratch_root))
     limits = Limits(memory_mb=config.limits.memory_mb, output_bytes=config.limits.output_kb * 1024)
+    threads = threads or os.cpu_count() or 1
+    env = {name: str(threads) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
     try:
         with WorkerSession(_gather(submission, scratch), config.modules, scratch=scratch / "worker", limits=limits,
-                           gpu=gpu, run_as=run_as) as worker, cancellation.track(worker):
+                           gpu=gpu, run_as=run_as, env=env) as worker, cancellation.track(worker):
             shared: dict = {}
             result.device = _device(worker)
             for spec in grader.checks:

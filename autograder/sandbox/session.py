@@ -15,7 +15,7 @@ Scratch layout (everything below ``scratch``; existing folders of these names ar
     scratch/home/, scratch/tmp/   HOME and TMPDIR of the worker
 
 Process model: the worker is started lazily on first use, in its own session and process group, with a
-scrubbed environment and stdin from /dev/null. A call writes one JSON request on a pipe and waits (``select``)
+scrubbed environment and stdin from /dev/null. A call writes one JSON request on a pipe and waits (``poll``)
 for the reply line on another pipe. On timeout, crash, a limit violation or an untrustworthy reply the whole
 process group (and every descendant the watchdog has seen, even ones that left the group) is SIGKILLed; the
 next call transparently starts a fresh worker in the same work dir, and old handles become invalid.
@@ -25,10 +25,12 @@ the size of its log, and kills the worker above ``Limits.memory_mb`` / ``Limits.
 counts what the worker allocates on top of its own start-up footprint (interpreter + NumPy + torch, ~370 MiB
 private on a CUDA build of torch, measured when it says hello), so ``memory_mb`` is what the student's code gets.
 
-Caveats: a session is not thread-safe. The worker asks Linux to SIGKILL it when the *thread* that started it
-exits (``PR_SET_PDEATHSIG``), so use a session from a long-lived thread. Killing is best-effort against a
-determined student who double-forks and ``setsid()``s between two polls; real isolation needs ``run_as`` (a
-dedicated user) plus containers/cgroups around the grader.
+Threads: calls on one session are serialised by a lock; :meth:`WorkerSession.close` may come from another
+thread (it kills the worker first, so a call in flight ends promptly). The worker asks Linux to SIGKILL it when
+the *thread* that started it exits (``PR_SET_PDEATHSIG``), so use a session from a long-lived thread.
+
+Killing is best-effort against a determined student who double-forks and ``setsid()``s between two polls; real
+isolation needs ``run_as`` (a dedicated user) plus containers/cgroups around the grader.
 """
 
 from __future__ import annotations
@@ -344,6 +346,7 @@ class WorkerSession:
     ) -> None:
         self._closed = True  # until set up; makes __del__/close safe if __init__ fails
         self._worker: _Worker | None = None
+        self._lock = threading.RLock()  # held for the whole of a call; close() from another thread kills first
         names = [modules] if isinstance(modules, str) else list(modules)
         for name in names:
             if not isinstance(name, str) or not name.isidentifier():
@@ -376,11 +379,21 @@ class WorkerSession:
             pass
 
     def close(self) -> None:
-        """Kill the worker (whole process group) and refuse further calls. Idempotent."""
-        worker = getattr(self, "_worker", None)
-        if worker is not None:
-            self._discard(worker)
+        """Kill the worker (whole process group) and refuse further calls. Idempotent.
+
+        May be called from another thread (cancellation): the processes are killed at once, so a call in flight
+        fails promptly (``WorkerCrashed``), and the clean-up waits for that call to return.
+        """
         self._closed = True
+        worker = getattr(self, "_worker", None)
+        if worker is not None and not worker.stopped:
+            worker.watchdog.kill()
+        lock = getattr(self, "_lock", None)
+        if lock is None:
+            return
+        with lock:
+            if self._worker is not None:
+                self._discard(self._worker)
 
     # -- public API --------------------------------------------------------------------------------------------
 
@@ -392,7 +405,8 @@ class WorkerSession:
     @property
     def device(self) -> str:
         """``"cuda"`` or ``"cpu"`` as reported by the worker (starts it if needed)."""
-        return self._ensure_worker().device
+        with self._lock:
+            return self._ensure_worker().device
 
     def call(self, target: str, /, *args: Any, timeout: float, seed: int | None = 0, **kwargs: Any) -> Reply:
         """Call ``module.function`` (or ``module.Class.attr`` ...) in the worker with plain-data/handle arguments.
@@ -426,9 +440,10 @@ class WorkerSession:
 
     def restart(self) -> None:
         """Kill the worker; the next call starts a fresh process in the same work dir (old handles die)."""
-        self._check_open()
-        if self._worker is not None:
-            self._discard(self._worker)
+        with self._lock:
+            self._check_open()
+            if self._worker is not None:
+                self._discard(self._worker)
 
     def path(self, relpath: str | os.PathLike[str]) -> Path:
         """Absolute grader-side path of a file or folder the student code left in the work dir.
@@ -569,12 +584,10 @@ class WorkerSession:
         except BaseException:
             self._discard(worker)
             raise
-        if hello.get("hello") is not True or hello.get("pid") != process.pid or hello.get("device") not in (
-            "cpu",
-            "cuda",
-        ):
+        device = hello.get("device")
+        if hello.get("hello") is not True or hello.get("pid") != process.pid or device not in ("cpu", "cuda"):
             self._fail(worker, ProtocolError(f"bad hello from worker: {hello!r}"[:500]))
-        worker.device = hello["device"]
+        worker.device = device
         watchdog.set_baseline()
         worker.output_mark = worker.log_size()
         self._worker = worker
@@ -595,7 +608,11 @@ class WorkerSession:
 
     # -- one request -------------------------------------------------------------------------------------------
 
-    def _request(
+    def _request(self, *args: Any, **kwargs: Any) -> Reply:
+        with self._lock:
+            return self._request_locked(*args, **kwargs)
+
+    def _request_locked(
         self,
         message: dict[str, Any],
         args: Sequence[Any],
@@ -656,7 +673,7 @@ class WorkerSession:
     def _expect_silence(self, worker: _Worker) -> None:
         """Between calls the reply pipe must be empty: anything there was forged, or is the real reply to a call
         whose answer a student forged (the worker can no longer be trusted)."""
-        readable, _, _ = select.select([worker.reply_fd], [], [], 0)
+        readable = _ready(worker.reply_fd, 0)
         if worker.buffer or readable:
             if readable and not os.read(worker.reply_fd, 1 << 16) and not worker.buffer:
                 worker.wait_exit(_EXIT_GRACE_S)
@@ -669,8 +686,7 @@ class WorkerSession:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self._fail(worker, WorkerTimeout(timeout))
-            _, writable, _ = select.select([], [worker.request_fd], [], min(remaining, _WATCHDOG_INTERVAL_S))
-            if not writable:
+            if not _ready(worker.request_fd, min(remaining, _WATCHDOG_INTERVAL_S), write=True):
                 if not worker.alive():
                     self._fail_dead(worker)
                 continue
@@ -706,8 +722,7 @@ class WorkerSession:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self._fail(worker, WorkerTimeout(timeout))
-            readable, _, _ = select.select([worker.reply_fd], [], [], min(remaining, _WATCHDOG_INTERVAL_S))
-            if readable:
+            if _ready(worker.reply_fd, min(remaining, _WATCHDOG_INTERVAL_S)):
                 chunk = os.read(worker.reply_fd, 1 << 20)
                 if chunk:
                     worker.buffer += chunk
@@ -716,8 +731,7 @@ class WorkerSession:
                     self._fail(worker, ProtocolError("worker closed its reply pipe"))
                 self._fail_dead(worker, starting=starting)
             elif not worker.alive():
-                readable, _, _ = select.select([worker.reply_fd], [], [], 0)
-                if not readable:  # otherwise: loop once more and read what it wrote before dying
+                if not _ready(worker.reply_fd, 0):  # otherwise: loop once more and read what it wrote before dying
                     self._fail_dead(worker, starting=starting)
 
     def _fail_dead(self, worker: _Worker, *, starting: bool = False) -> NoReturn:
@@ -780,6 +794,16 @@ class WorkerSession:
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------
+
+
+def _ready(fd: int, seconds: float, *, write: bool = False) -> bool:
+    """Whether ``fd`` becomes readable (or writable) within ``seconds``; EOF and errors count as ready.
+
+    ``poll`` rather than ``select``: a long-running grader may hold file descriptors above ``FD_SETSIZE``.
+    """
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT if write else select.POLLIN)
+    return bool(poller.poll(max(0, math.ceil(seconds * 1000))))
 
 
 def _read_output(path: Path, start: int, cap: int) -> str:

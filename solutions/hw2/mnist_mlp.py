@@ -28,13 +28,14 @@ NUM_INPUTS = 784
 NUM_CLASSES = 10
 
 #: The tuned settings: keyword arguments for build_mlp (hidden_sizes, dropout) and train (the rest).
-#: On the smoke profile (6,000 training images) this reaches about 4% held-out error in under 10 s on 2 CPU cores.
+#: With only 6,000 training images (the smoke profile) heavy dropout pays off: about 4.5% held-out error
+#: (3.3% validation), training in under 10 s on 2 CPU cores.
 BEST_CONFIG: dict = {
     "hidden_sizes": (512, 256),
-    "dropout": 0.2,
+    "dropout": 0.5,
     "lr": 1e-3,
-    "epochs": 15,
-    "batch_size": 128,
+    "epochs": 20,
+    "batch_size": 64,
     "optimizer": "adam",
 }
 
