@@ -32,6 +32,7 @@ from autograder.release.requirements import STUDENT_PACKAGES, canonical, read_co
 from autograder.release.zipfile_det import ZIP_DATE_TIME, Entry, read_zip, write_zip
 
 REPO = Path(__file__).resolve().parents[1]
+COURSE_DIR = REPO  # where course.yml, assignments/ and solutions/ are (the package is always the installed one)
 SHARED = REPO.parent / "shared" / "data"
 ASSIGNMENT = "hw2"
 PRECOMPUTED = {"smoke/seed0/fake/figure": [1.0]}  # for builds that must fail before any grading
@@ -52,7 +53,7 @@ def offline_data() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def course() -> Course:
-    return load_course(REPO / "course.yml")
+    return load_course(COURSE_DIR / "course.yml")
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +65,9 @@ def release(course: Course, tmp_path_factory: pytest.TempPathFactory) -> Release
 def copy_course(tmp: Path) -> Path:
     """course.yml, assignments/ and solutions/ copied into ``tmp`` (the package stays the installed one)."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copy(REPO / "course.yml", tmp / "course.yml")
+    shutil.copy(COURSE_DIR / "course.yml", tmp / "course.yml")
     for folder in ("assignments", "solutions"):
-        shutil.copytree(REPO / folder, tmp / folder, ignore=ignore)
+        shutil.copytree(COURSE_DIR / folder, tmp / folder, ignore=ignore)
     return tmp / "course.yml"
 
 
@@ -117,7 +118,7 @@ def test_student_files_are_the_starter_files(course: Course, release: Release) -
     folder = starter(course)
     for name in ["README.md", "hw2.ipynb", "submit.py", *(f"{m}.py" for m in course.assignment(ASSIGNMENT).modules)]:
         assert files[f"{ASSIGNMENT}/{name}"].data == (folder / name).read_bytes(), name
-    hidden = {p.read_bytes() for p in solution(course).rglob("*.py")} | {(REPO / "course.yml").read_bytes()}
+    hidden = {p.read_bytes() for p in solution(course).rglob("*.py")} | {(COURSE_DIR / "course.yml").read_bytes()}
     assert not hidden & {entry.data for entry in files.values()}
 
 
@@ -180,7 +181,7 @@ def test_bundle_contents(course: Course, release: Release) -> None:
     for name in ("course.yml", "pyproject.toml", "constraints.txt", "README.md", "autograder/__init__.py",
                  "autograder/cli.py", "autograder/sandbox/worker.py", "autograder/data/mnist.py"):
         assert name in files, name
-    assert files["course.yml"].data == (REPO / "course.yml").read_bytes()
+    assert files["course.yml"].data == (COURSE_DIR / "course.yml").read_bytes()
     assert files["autograder/__init__.py"].data == (REPO / "autograder" / "__init__.py").read_bytes()
     checks = course.path(config.checks)
     for path in checks.glob("*.py"):
@@ -335,7 +336,7 @@ def test_forbidden_files_are_named(course: Course) -> None:
     checks = course.path(config.checks)
     planted = {
         "hw2/tests/_data.py": Entry((checks / "_data.py").read_bytes()),
-        "hw2/config.yml": Entry((REPO / "course.yml").read_bytes()),
+        "hw2/config.yml": Entry((COURSE_DIR / "course.yml").read_bytes()),
         "hw2/reference.json": Entry(b"{}"),
         "hw2/data/labels.npy": Entry(b"\x93NUMPY"),
         "hw2/data/held_out.csv": Entry(b"a,b\n"),
@@ -360,7 +361,7 @@ def test_full_profile_without_its_data_fails_clearly(course: Course, tmp_path: P
     raw = Path(os.environ["AUTOGRADER_DATA"]) / "MNIST" / "raw"
     if any(raw.glob("train-images*")):
         pytest.skip("the full MNIST training set is available here")
-    code = cli_main(["--course", str(REPO / "course.yml"), "release", ASSIGNMENT, "--out", str(tmp_path),
+    code = cli_main(["--course", str(COURSE_DIR / "course.yml"), "release", ASSIGNMENT, "--out", str(tmp_path),
                      "--profiles", "full"])
     err = capsys.readouterr().err
     assert code == 1

@@ -30,21 +30,24 @@ NUM_CLASSES = 10
 #: The tuned settings: keyword arguments for build_mlp (hidden_sizes, dropout) and train (the rest).
 #: Goal: at most 5% held-out error on the smoke profile (6,000 training images), training in about a minute
 #: on 2 CPU cores.
-BEST_CONFIG: dict | None = None  # TODO: your tuned dict with keys hidden_sizes, dropout, lr, epochs, batch_size, optimizer
+BEST_CONFIG: dict | None = None  # TODO: a dict with keys hidden_sizes, dropout, lr, epochs, batch_size, optimizer
 
 
 def load_data(profile: str = "smoke", seed: int = 0) -> Splits:
     """Return MNIST as a ``Splits``: X float32 of shape (n, 784) with values in [0, 1], y int64 labels 0-9.
 
-    ``profile="smoke"`` is a small offline version (6,000 / 2,000 / 2,000 images for train / val / test);
-    ``seed`` chooses how the images are shuffled into the parts.
+    ``profile="smoke"`` is a small offline version (6,000 / 2,000 / 2,000 images for train / val / test),
+    ``profile="full"`` the real thing (50,000 / 10,000 / 10,000); ``seed`` chooses how images are shuffled into
+    the parts.
     """
     from autograder.data import load_mnist
 
     return load_mnist(profile, seed=seed)
 
 
-def logits_in_batches(model: nn.Module, X: ArrayLike | torch.Tensor, device: str = "cpu", batch_size: int = 1024) -> torch.Tensor:
+def logits_in_batches(
+    model: nn.Module, X: ArrayLike | torch.Tensor, device: str = "cpu", batch_size: int = 1024
+) -> torch.Tensor:
     """Run ``model`` on ``X`` in evaluation mode, without tracking gradients, a batch at a time.
 
     The model is moved to ``device`` and put in eval mode (which turns dropout off). Returns the logits as a

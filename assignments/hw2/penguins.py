@@ -46,11 +46,6 @@ def is_gentoo(X: pd.DataFrame) -> np.ndarray:
     A hand-copied depth-2 decision tree, no fitted model: Gentoos have long flippers and shallow bills.
     Returns a numpy bool array with one entry per row.
     """
-    # Read off DecisionTreeClassifier(max_depth=2, random_state=0) fitted on all 333 complete rows of
-    # prepare_features(load_data()) with target species == "Gentoo" (sklearn.tree.export_text shows it):
-    #   flipper_length_mm >  206.5: Gentoo iff bill_depth_mm <= 17.65  (118 Gentoo, 7 others)
-    #   flipper_length_mm <= 206.5: Gentoo iff bill_depth_mm <= 14.95  (1 Gentoo, 207 others)
-    # It classifies every one of those rows correctly.
     raise NotImplementedError(
         "penguins.is_gentoo: in a notebook, fit DecisionTreeClassifier(max_depth=2, random_state=0) on X, y = "
         "prepare_features(load_data()) with target (y == 'Gentoo') and print it with "
@@ -65,10 +60,6 @@ def is_gentoo_without_flipper(X: pd.DataFrame) -> np.ndarray:
 
     Returns a numpy bool array with one entry per row.
     """
-    # The same kind of tree, fitted without the flipper column: Gentoos have shallow bills and are heavy.
-    #   bill_depth_mm <= 16.45: Gentoo iff body_mass_g > 3750  (111 Gentoo, 7 others)
-    #   bill_depth_mm >  16.45: Gentoo iff body_mass_g > 5025  (8 Gentoo, 207 others)
-    # It also classifies all 333 complete rows correctly.
     raise NotImplementedError(
         "penguins.is_gentoo_without_flipper: as for is_gentoo, fit a depth-2 tree on the features without the "
         "'flipper_length_mm' column, read off its thresholds (e.g. on bill_depth_mm and body_mass_g) and "

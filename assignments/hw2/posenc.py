@@ -1,11 +1,11 @@
 """hw2 part 4: storing an image in an MLP, with and without positional encoding.
 
-A "coordinate MLP" maps a pixel's (row, col) position to its RGB colour. Trained on half the pixels it should
-fill in the others. Fed the raw coordinates it can only produce a blurry image: an MLP with ReLUs learns
-smooth, low-frequency functions of its inputs first (the "spectral bias"). Feeding it sines and cosines of the
-coordinates at frequencies 1, 2, 4, ... (a positional encoding, as in NeRF) lets it express sharp edges; too
-many frequencies and it fits the training pixels with high-frequency noise that does not generalise to the
-pixels in between.
+A "coordinate MLP" maps a pixel's (row, col) position to its RGB colour. Trained on a quarter of the pixels (every
+other row and column) it should fill in the rest. Fed the raw coordinates it can only produce a blurry image: an
+MLP with ReLUs learns smooth, low-frequency functions of its inputs first (the "spectral bias"). Feeding it sines
+and cosines of the coordinates at frequencies 1, 2, 4, ... (a positional encoding, as in NeRF) lets it express
+sharp edges; too many frequencies and it fits the training pixels with high-frequency noise that does not
+generalise to the pixels in between.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import math
 import os
 from typing import TYPE_CHECKING
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
@@ -90,9 +89,7 @@ class CoordMLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map inputs of shape (N, in_features) to colours of shape (N, 3)."""
-        raise NotImplementedError(
-            "posenc.CoordMLP.forward: return self.net(x), the colours of shape (N, 3)."
-        )
+        raise NotImplementedError("posenc.CoordMLP.forward: return self.net(x), the colours of shape (N, 3).")
 
 
 def fit_image(

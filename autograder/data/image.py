@@ -4,13 +4,13 @@ A neural network that maps coordinates to colours (a "neural field") is fitted o
 asked to fill in the rest, which shows what its inductive biases are (smooth, blurry, or sharp).
 
 The picture is scikit-learn's bundled ``china.jpg`` (427 x 640, a pagoda above a lake; no download). We take
-a ``size x size`` *crop* (no resizing, so pixels are real camera pixels) centred in the photograph: the top-left
-corner is at row ``(427 - size) // 2`` and column ``(640 - size) // 2``, i.e.
+its centred 427 x 427 square (columns 106..532) and shrink it to ``size x size`` with an antialiased bilinear
+filter (``torch.nn.functional.interpolate(..., antialias=True)``), so the same scene is served at every size.
 
-* ``size=128``: rows 149..276, columns 256..383 (pagoda eaves and railings on the left, hazy lake on the right),
-* ``size=64``: rows 181..244, columns 288..351 (same scene, closer in).
-
-The mix of smooth sky/water and sharp, detailed architecture makes errors easy to see.
+Why shrink rather than cut out a ``size x size`` patch of camera pixels: at full resolution neighbouring pixels
+are mostly sensor texture, and no model (not even bilinear interpolation, 18.7 dB) can predict the held-out
+pixels from the others, so positional encoding would have nothing to show. On the shrunk image the held-out
+PSNR of a coordinate MLP goes from about 22 dB without encoding to about 26 dB with 4 frequencies (128 x 128).
 """
 
 from __future__ import annotations
@@ -23,16 +23,21 @@ __all__ = ["load_image", "pixel_coords", "image_splits"]
 
 
 def load_image(size: int = 128) -> np.ndarray:
-    """Return a centred ``size x size`` crop of ``china.jpg`` as float32 RGB in [0, 1], shape (size, size, 3)."""
+    """Return the centred square of ``china.jpg`` shrunk to ``size x size``: float32 RGB in [0, 1], (size, size, 3)."""
+    import torch
+    import torch.nn.functional as F
     from sklearn.datasets import load_sample_image
 
     photo = load_sample_image("china.jpg")
     height, width = photo.shape[:2]
-    if not 1 <= size <= min(height, width):
-        raise ValueError(f"size must be between 1 and {min(height, width)}, got {size}")
-    top, left = (height - size) // 2, (width - size) // 2
-    crop = photo[top : top + size, left : left + size, :3]
-    return crop.astype(np.float32) / np.float32(255.0)
+    side = min(height, width)
+    if not 1 <= size <= side:
+        raise ValueError(f"size must be between 1 and {side}, got {size}")
+    top, left = (height - side) // 2, (width - side) // 2
+    square = torch.from_numpy(photo[top : top + side, left : left + side, :3].astype(np.float32) / 255.0)
+    small = F.interpolate(square.permute(2, 0, 1)[None], size=(size, size), mode="bilinear", antialias=True,
+                          align_corners=False)
+    return small[0].permute(1, 2, 0).clamp(0.0, 1.0).numpy().astype(np.float32)
 
 
 def pixel_coords(height: int, width: int) -> np.ndarray:

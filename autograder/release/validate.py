@@ -57,10 +57,13 @@ def _table(title: str, result: SubmissionResult) -> Table:
 
 
 def validate(course: Course, assignment: str, profile: str | None, *, jobs: int = 2,
-             console: Console | None = None, public_checks: bool = True) -> list[Deviation]:
+             console: Console | None = None, public_checks: bool = True,
+             tasks: list[str] | None = None) -> list[Deviation]:
     """Grade solution and starter, run the public checks; return every deviation found."""
     console = console or Console()
     grader = load_grader(course, assignment, profile)
+    if tasks:
+        grader.restrict(tasks)
     config = grader.config
     folders = {"solution": course.path(config.solution), "starter": course.path(config.starter)}
     submissions = [Submission(name, folder, find_modules(folder, config.modules)) for name, folder in folders.items()]
@@ -72,7 +75,7 @@ def validate(course: Course, assignment: str, profile: str | None, *, jobs: int 
 
     if public_checks:
         tests = folders["starter"] / "tests"
-        for task in config.tasks.values():
+        for task in (config.tasks[t] for t in (tasks or config.tasks)):
             for name, folder, want in (("solution", folders["solution"], True), ("starter", folders["starter"], False)):
                 outcome = run_public_check(folder, tests, task.module)
                 if outcome.passed != want:
