@@ -208,3 +208,50 @@ def test_interrupt_leaves_no_orphans_and_no_partial_files(tmp_path: Path, sig: i
     assert not _workers_under(tmp_path), "a worker outlived the grader"
     assert not (out / "hangs" / "results.json").exists(), "an interrupted submission must not get a result"
     assert not list(out.rglob("*.tmp"))
+
+
+def test_gradescope_export_layout(tmp_path: Path) -> None:
+    """Gradescope's "export submissions": submission_<n>/ folders beside submission_metadata.yml."""
+    export = tmp_path / "assignment_123_export"
+    for n, source in ((1001, GOOD), (1002, SUBMISSIONS["raises"])):
+        (export / f"submission_{n}").mkdir(parents=True)
+        (export / f"submission_{n}" / "calc.py").write_text(source)
+    (export / "submission_metadata.yml").write_text("submission_1001:\n  :submitters: []\n")
+    out = tmp_path / "out"
+    assert autograder("grade", str(export), "--assignment", "demo", "--out", str(out)).returncode == 0
+    rows = {row["id"]: row["total"] for row in csv.DictReader((out / "grades.csv").open())}
+    assert rows == {"submission_1001": "4", "submission_1002": "2"}
+
+
+def test_gpus_pin_workers_through_cuda_visible_devices(tmp_path: Path) -> None:
+    """With --gpus the worker sees exactly its GPU; this student's add is only right when it sees GPU 3."""
+    sub = tmp_path / "pinned"
+    sub.mkdir()
+    (sub / "calc.py").write_text(GOOD.replace(
+        "return a + b", "import os\n    return a + b + (0 if os.environ.get('CUDA_VISIBLE_DEVICES') == '3' else 100)"))
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if k != "CUDA_VISIBLE_DEVICES"}
+    assert autograder("grade", str(sub), "--assignment", "demo", "--out", str(out), "--gpus", "3", env=env).returncode == 0
+    assert json.loads((out / "pinned" / "results.json").read_text())["score"] == 4
+    assert autograder("grade", str(sub), "--assignment", "demo", "--out", str(out), "--regrade", env=env).returncode == 0
+    assert json.loads((out / "pinned" / "results.json").read_text())["score"] == 1  # only "hang" passes
+
+
+def test_gpu_pool_gives_one_submission_per_gpu() -> None:
+    import threading
+
+    from autograder.grading.batch import GpuPool
+
+    pool = GpuPool(["0", "1"], per_gpu=1)
+    held: list[str] = []
+    with pool.slot() as a, pool.slot() as b:
+        held += [a, b]
+        got: list[str] = []
+        waiter = threading.Thread(target=lambda: got.append(pool.slot().__enter__()))
+        waiter.start()
+        waiter.join(0.2)
+        assert waiter.is_alive(), "a third submission must wait for a free GPU"
+    waiter.join(2)
+    assert sorted(held) == ["0", "1"] and got and got[0] in ("0", "1")
+    with GpuPool([], 1).slot() as none:
+        assert none is None

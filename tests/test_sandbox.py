@@ -566,6 +566,12 @@ def test_seeding_is_deterministic(session: WorkerSession) -> None:
     assert session.call("mod.hash_state", timeout=10).value[0] == 0  # PYTHONHASHSEED=0 took effect
 
 
+def test_invoke_passes_arguments_named_like_session_options(session: WorkerSession) -> None:
+    """A student function's own ``seed``/``timeout`` parameters reach it through invoke()."""
+    reply = session.invoke("mod.echo", (1,), {"seed": 7, "timeout": 3}, timeout=10, seed=0)
+    assert reply.value == ((1,), {"seed": 7, "timeout": 3})
+
+
 def test_output_is_captured_per_call(session: WorkerSession) -> None:
     first = session.call("mod.shout", "one", timeout=10)
     second = session.call("mod.shout", "two", 2, timeout=10)

@@ -110,17 +110,19 @@ class Context:
     def device(self) -> str:
         return self.worker.device
 
-    def call(self, target: str, *args: Any, timeout: float | None = None, seed: int | None = None, **kwargs: Any) -> Any:
-        """Call ``module.function`` in the student's worker and return its (plain-data) result."""
-        reply = self.worker.call(target, *args, timeout=timeout or self.timeout, seed=self._seed(seed), **kwargs)
+    def call(self, target: str, /, *args: Any, **kwargs: Any) -> Any:
+        """Call ``module.function(*args, **kwargs)`` in the student's worker and return its (plain-data) result.
+
+        Every keyword goes to the student's function (``seed=...`` included); the call's time budget is the
+        check's, and the worker is seeded with :attr:`seed` first.
+        """
+        reply = self.worker.invoke(target, args, kwargs, timeout=self.timeout, seed=self.seed)
         self._record(reply.output)
         return reply.value
 
-    def call_method(self, handle: Handle, method: str, *args: Any, timeout: float | None = None,
-                    seed: int | None = None, **kwargs: Any) -> Any:
+    def call_method(self, handle: Handle, method: str, /, *args: Any, **kwargs: Any) -> Any:
         """Call a method of an object that lives in the worker (a model, an estimator)."""
-        reply = self.worker.call_method(handle, method, *args, timeout=timeout or self.timeout,
-                                        seed=self._seed(seed), **kwargs)
+        reply = self.worker.invoke_method(handle, method, args, kwargs, timeout=self.timeout, seed=self.seed)
         self._record(reply.output)
         return reply.value
 
@@ -137,9 +139,6 @@ class Context:
     def worker_file(self, relative: str) -> Path:
         """The grader-side path of a file the student's code wrote in its working folder."""
         return self.worker.path(relative)
-
-    def _seed(self, seed: int | None) -> int:
-        return self.profile.seed if seed is None else seed
 
     def _record(self, output: str) -> None:
         if output:

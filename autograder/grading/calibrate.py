@@ -54,6 +54,9 @@ def calibrate(course: Course, assignment: str, profile: str | None, console: Con
         for name, value in _figures(result).items():
             calibration.reference.setdefault(name, []).append(round(value, 4))
         console.print(f"reference solution, seed {seed}: {result.score:g}/{result.max_score:g} in {result.seconds:.0f} s")
+        for check in result.checks:
+            if not check.passed:  # the reference must pass everything: show why it did not
+                console.print(f"  [red]{check.id}: {check.status}[/] {check.message.splitlines()[0][:160]}")
     with tempfile.TemporaryDirectory(prefix="calibrate-") as tmp:
         for wrong in load_wrong_answers(course, assignment):
             folder = make_wrong_submission(solution, wrong, Path(tmp) / wrong.name)
@@ -61,7 +64,9 @@ def calibrate(course: Course, assignment: str, profile: str | None, console: Con
             calibration.seconds[wrong.name] = result.seconds
             for name, value in _figures(result).items():
                 calibration.wrong.setdefault(name, {})[wrong.name] = round(value, 4)
-            console.print(f"wrong answer {wrong.name}: {result.score:g}/{result.max_score:g}")
+            failed = sorted(c.id for c in result.checks if not c.passed)
+            console.print(f"wrong answer {wrong.name}: {result.score:g}/{result.max_score:g}, failed {failed}"
+                          f" (expected {sorted(wrong.fails)})")
     return calibration
 
 

@@ -53,11 +53,15 @@ def compute_references(course: Course, assignment: str, profiles: Sequence[str],
 
     missing = data_problems(course, assignment, profiles)
     if missing:
+        ready = [p for p in profiles if not any(line.startswith(f"profile {p!r}:") for line in missing)]
+        ready += [p for p in course.assignment(assignment).profiles
+                  if p not in profiles and not data_problems(course, assignment, [p])]
+        hint = "build where the data is available (with internet, or AUTOGRADER_DATA naming an offline data folder)"
+        if ready:
+            hint += f", or release only the profiles whose data is here: --profiles {','.join(ready)}"
         raise ReleaseError(
             "cannot compute the reference figures: the data of a requested profile is not available here\n"
-            + "\n".join(f"  - {line}" for line in missing)
-            + "\nbuild on a machine that has (or can download) the data, or choose profiles with --profiles "
-              "(e.g. --profiles smoke)"
+            + "\n".join(f"  - {line}" for line in missing) + f"\n{hint}"
         )
     config = course.assignment(assignment)
     folder = course.path(config.solution)

@@ -412,14 +412,28 @@ class WorkerSession:
         """Call ``module.function`` (or ``module.Class.attr`` ...) in the worker with plain-data/handle arguments.
 
         ``seed`` (``None``: do not reseed) seeds ``random``, NumPy's global RNG and torch before the call.
+        ``timeout`` and ``seed`` are the session's: to pass the student's function arguments of those names,
+        use :meth:`invoke`.
         """
+        return self.invoke(target, args, kwargs, timeout=timeout, seed=seed)
+
+    def invoke(self, target: str, args: Sequence[Any] = (), kwargs: Mapping[str, Any] | None = None, *,
+               timeout: float, seed: int | None = 0) -> Reply:
+        """Like :meth:`call`, with the function's arguments given as a sequence and a mapping."""
         self._split_target(target)
-        return self._request({"op": "call", "target": target}, args, kwargs, timeout=timeout, seed=seed)
+        return self._request({"op": "call", "target": target}, tuple(args), dict(kwargs or {}), timeout=timeout,
+                             seed=seed)
 
     def call_method(
         self, handle: Handle, method: str, /, *args: Any, timeout: float, seed: int | None = 0, **kwargs: Any
     ) -> Reply:
         """Call ``method`` on the object behind ``handle`` (``"__call__"`` runs a torch module's forward)."""
+        return self.invoke_method(handle, method, args, kwargs, timeout=timeout, seed=seed)
+
+    def invoke_method(self, handle: Handle, method: str, args: Sequence[Any] = (),
+                      kwargs: Mapping[str, Any] | None = None, *, timeout: float, seed: int | None = 0) -> Reply:
+        """Like :meth:`call_method`, with the method's arguments given as a sequence and a mapping."""
+        kwargs = dict(kwargs or {})
         if not isinstance(handle, Handle):
             raise TypeError(f"call_method needs a Handle, got {type(handle).__name__}")
         if not isinstance(method, str) or not method.isidentifier():
