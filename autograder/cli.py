@@ -61,7 +61,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from .grading.calibrate import calibrate_command
 
-    return calibrate_command(_course(args), args.assignment, _profile(args), out=args.out)
+    return calibrate_command(_course(args), args.assignment, _profile(args), out=args.out, tasks=args.tasks)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment")
     with_profile(p)
     p.add_argument("--out", help="write the measurements as JSON here")
+    p.add_argument("--tasks", default="", help="only these tasks (comma-separated; default: all)")
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("bench", help="time the worker and every check on the reference solution")

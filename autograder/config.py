@@ -137,6 +137,10 @@ class AssignmentConfig(_Strict):
     def points(self) -> float:
         return sum(t.points for t in self.tasks.values())
 
+    def tasks_of(self, module: str) -> set[str]:
+        """The tasks graded on ``module``."""
+        return {name for name, task in self.tasks.items() if task.module == module}
+
     def profile(self, name: str | None) -> ProfileConfig:
         name = name or self.default_profile
         try:

@@ -26,10 +26,15 @@ def test_real_course_file_is_valid() -> None:
     assert set(hw2.profiles) == {"full", "smoke"}
     for profile in hw2.profiles.values():
         assert profile.thresholds, "every profile has calibrated thresholds"
-        for threshold in profile.thresholds.values():
-            assert len(threshold.reference) == len(profile.calibration_seeds), "one reference figure per seed"
-            assert all(threshold.passes(v) for v in threshold.reference), "the reference passes its own threshold"
-            assert threshold.measured_by
+        for name, threshold in profile.thresholds.items():
+            assert threshold.measured_by, name
+            if threshold.measured_by.startswith("not measured"):  # e.g. MNIST 60k: not available offline
+                assert not threshold.reference, name
+                continue
+            assert len(threshold.reference) == len(profile.calibration_seeds), f"{name}: one figure per seed"
+            assert all(threshold.passes(v) for v in threshold.reference), f"{name}: the reference passes"
+            for wrong, value in threshold.wrong.items():
+                assert not threshold.passes(value), f"{name}: the wrong answer {wrong} must fail"
 
 
 def _error(data: dict) -> str:

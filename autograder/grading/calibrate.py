@@ -39,9 +39,12 @@ def _figures(result: SubmissionResult) -> dict[str, float]:
     return {name: value for check in result.checks for name, value in check.figures.items()}
 
 
-def calibrate(course: Course, assignment: str, profile: str | None, console: Console | None = None) -> Calibration:
+def calibrate(course: Course, assignment: str, profile: str | None, console: Console | None = None,
+              tasks: list[str] | None = None) -> Calibration:
     console = console or Console()
     base = load_grader(course, assignment, profile)
+    if tasks:
+        base.restrict(tasks)
     config = base.config
     solution = course.path(config.solution)
     seeds = list(base.profile.calibration_seeds)
@@ -49,6 +52,8 @@ def calibrate(course: Course, assignment: str, profile: str | None, console: Con
     for seed in seeds:
         grader = load_grader(course, assignment, base.profile_name)
         grader.seed = seed
+        if tasks:
+            grader.restrict(tasks)
         result = grade_submission(grader, Submission("solution", solution, find_modules(solution, config.modules)))
         calibration.seconds[f"solution seed {seed}"] = result.seconds
         for name, value in _figures(result).items():
@@ -59,11 +64,15 @@ def calibrate(course: Course, assignment: str, profile: str | None, console: Con
                 console.print(f"  [red]{check.id}: {check.status}[/] {check.message.splitlines()[0][:160]}")
     with tempfile.TemporaryDirectory(prefix="calibrate-") as tmp:
         for wrong in load_wrong_answers(course, assignment):
+            if tasks and not config.tasks_of(wrong.module) & set(tasks):
+                continue
             folder = make_wrong_submission(solution, wrong, Path(tmp) / wrong.name)
             result = grade_submission(base, Submission(wrong.name, folder, find_modules(folder, config.modules)))
             calibration.seconds[wrong.name] = result.seconds
-            for name, value in _figures(result).items():
-                calibration.wrong.setdefault(name, {})[wrong.name] = round(value, 4)
+            for check in result.checks:
+                if check.id in wrong.fails:  # the figures this wrong answer is meant to spoil
+                    for name, value in check.figures.items():
+                        calibration.wrong.setdefault(name, {})[wrong.name] = round(value, 4)
             failed = sorted(c.id for c in result.checks if not c.passed)
             console.print(f"wrong answer {wrong.name}: {result.score:g}/{result.max_score:g}, failed {failed}"
                           f" (expected {sorted(wrong.fails)})")
@@ -89,9 +98,10 @@ def report(course: Course, calibration: Calibration, console: Console) -> None:
                       markup=False, highlight=False)
 
 
-def calibrate_command(course: Course, assignment: str, profile: str | None, out: str | None = None) -> int:
+def calibrate_command(course: Course, assignment: str, profile: str | None, out: str | None = None,
+                      tasks: str = "") -> int:
     console = Console()
-    calibration = calibrate(course, assignment, profile, console)
+    calibration = calibrate(course, assignment, profile, console, [t for t in tasks.split(",") if t])
     report(course, calibration, console)
     if out:
         Path(out).write_text(json.dumps(calibration.__dict__, indent=2) + "\n", encoding="utf-8")
