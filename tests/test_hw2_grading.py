@@ -64,7 +64,7 @@ def wrong_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         make_wrong_submission(ROOT / "solutions" / "hw2", wrong, subs / wrong.name)
         out = subs / "out"
         proc = autograder("grade", str(subs / wrong.name), "--assignment", "hw2", "--profile", "smoke",
-                          "--out", str(out), "--tasks", wrong.module)
+                          "--out", str(out), "--tasks", wrong.module, "--threads", "1")
         assert proc.returncode == 0, proc.stderr
         graded[wrong.name] = json.loads((out / wrong.name / "grading.json").read_text())
     return graded
