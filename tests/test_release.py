@@ -28,7 +28,11 @@ from autograder.config import Course, load_course
 from autograder.release.build import Release, build_release
 from autograder.release.errors import ReleaseError
 from autograder.release.leaks import check_leaks, forbidden_files, function_bodies
-from autograder.release.requirements import STUDENT_PACKAGES, canonical, read_constraints
+from autograder.release.requirements import (
+    STUDENT_PACKAGES,
+    canonical,
+    read_constraints,
+)
 from autograder.release.zipfile_det import ZIP_DATE_TIME, Entry, read_zip, write_zip
 
 REPO = Path(__file__).resolve().parents[1]
@@ -148,7 +152,7 @@ def test_unzipped_handout_imports_its_own_data_helpers_and_runs_public_checks(
     probe = ("import autograder, autograder.data, pathlib; "
              "print(pathlib.Path(autograder.__file__).resolve().parent.parent); "
              "print(len(autograder.data.load_penguins()))")
-    proc = subprocess.run([sys.executable, "-c", probe], cwd=folder, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=folder, check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     where, rows = proc.stdout.split()
     assert Path(where) == folder.resolve() and int(rows) == 344
@@ -157,10 +161,10 @@ def test_unzipped_handout_imports_its_own_data_helpers_and_runs_public_checks(
     otter = Path(sys.executable).with_name("otter")
     command = [str(otter) if otter.exists() else "otter", "check", "penguins.py", "-q", "penguins"]
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    proc = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300, env=env)
+    proc = subprocess.run(command, cwd=folder, check=False, capture_output=True, text=True, timeout=300, env=env)
     assert "All tests passed!" not in proc.stdout + proc.stderr
     shutil.copy(solution(course) / "penguins.py", folder / "penguins.py")
-    proc = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300, env=env)
+    proc = subprocess.run(command, cwd=folder, check=False, capture_output=True, text=True, timeout=300, env=env)
     assert "All tests passed!" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
 
 
@@ -203,7 +207,7 @@ def test_bundle_contents(course: Course, release: Release) -> None:
     assert not solution_sources & {entry.data for entry in files.values()}
     for script in ("setup.sh", "run_autograder"):
         assert files[script].data.startswith(b"#!/usr/bin/env bash\n")
-        proc = subprocess.run(["bash", "-n"], input=files[script].data, capture_output=True)
+        proc = subprocess.run(["bash", "-n"], input=files[script].data, check=False, capture_output=True)
         assert proc.returncode == 0, proc.stderr
     assert b"pip install --no-cache-dir -c constraints.txt ./" in files["setup.sh"].data
 
@@ -401,7 +405,7 @@ def run_bundle(bundle: Path, root: Path, modules: Path, course: Course, **env: s
         shutil.copy(modules / f"{module}.py", root / "submission" / f"{module}.py")
     environment = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PROFILE": "smoke",
                    "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}", **env}
-    proc = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=environment, capture_output=True,
+    proc = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=environment, check=False, capture_output=True,
                           text=True, timeout=1500)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads((root / "results" / "results.json").read_text()), proc.stdout + proc.stderr

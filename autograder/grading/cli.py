@@ -14,7 +14,7 @@ from ..config import Course
 from ..results import SubmissionResult, write_results_json
 from .batch import BatchOptions, grade_batch
 from .grader import load_grader
-from .runner import grade_submission
+from .runner import failed_result, grade_submission
 from .submissions import Submission, discover, find_modules
 
 TROUBLE = ("timeout", "crashed", "grader_error")
@@ -66,7 +66,11 @@ def gradescope_command(course: Course, args: argparse.Namespace) -> int:
         zips = sorted(copy.rglob("*.zip"))
         if not submission.modules and zips:  # a zip uploaded as is
             submission = discover([zips[0]], modules, Path(scratch))[0]
-        result = grade_submission(grader, submission, scratch_root=Path(scratch), run_as=args.run_as)
+        try:
+            result = grade_submission(grader, submission, scratch_root=Path(scratch), run_as=args.run_as)
+        except Exception as exc:  # noqa: BLE001 - Gradescope must always get a results.json
+            result = failed_result(grader, submission, f"the grader could not grade this submission: {exc!r}",
+                                   status="error")
     write_results_json(result, Path(args.results))
     print(f"{result.score:g} / {result.max_score:g} points; wrote {args.results}")
     return 0

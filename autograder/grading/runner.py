@@ -124,6 +124,9 @@ def grade_submission(grader: Grader, submission: Submission, *, scratch_root: Pa
                               grader_version=grader.version)
     result.fingerprint = submission.fingerprint
     scratch = Path(tempfile.mkdtemp(prefix=f"grade-{submission.id[:40]}-", dir=scratch_root))
+    if run_as:  # the unprivileged worker must be able to pass through (not list) the grader's folders
+        for folder in (scratch, *([scratch_root] if scratch_root else [])):
+            os.chmod(folder, 0o711)
     limits = Limits(memory_mb=config.limits.memory_mb, output_bytes=config.limits.output_kb * 1024)
     threads = threads or os.cpu_count() or 1
     env = {name: str(threads) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}

@@ -20,7 +20,14 @@ __all__ = ["data_problems", "load_profile_data"]
 
 
 def _loaders() -> dict[str, Callable[[dict[str, Any]], Any]]:
-    from ..data import image_splits, load_image, load_mnist, load_penguins, load_temperature_splits, penguin_split
+    from ..data import (
+        image_splits,
+        load_image,
+        load_mnist,
+        load_penguins,
+        load_temperature_splits,
+        penguin_split,
+    )
 
     return {
         "temperature": lambda s: load_temperature_splits(**s),

@@ -71,7 +71,7 @@ class _DropDocstrings(ast.NodeTransformer):
             node.body = node.body[1:] or [ast.Pass()]
         return node
 
-    visit_Module = visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _strip  # noqa: N815
+    visit_Module = visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _strip
 
 
 def _normalised(tree: ast.AST) -> ast.AST:
@@ -208,7 +208,8 @@ def secret_bodies(course: Course, assignment: str) -> tuple[list[Body], int]:
 def graded_targets(course: Course, assignment: str) -> set[str]:
     """The ``module.attribute`` names the hidden checks ask the worker for (string constants in the checks)."""
     config = course.assignment(assignment)
-    pattern = re.compile(r"^(%s)\.[A-Za-z_]\w*$" % "|".join(map(re.escape, config.modules)))
+    modules = "|".join(map(re.escape, config.modules))
+    pattern = re.compile(rf"^({modules})\.[A-Za-z_]\w*$")
     targets: set[str] = set()
     for path in sorted(course.path(config.checks).glob("*.py")):
         for node in ast.walk(ast.parse(_parse_file(path), filename=str(path))):
@@ -264,7 +265,7 @@ def solved_in_starter(course: Course, assignment: str) -> list[str]:
 # Python code inside the files of an archive
 # --------------------------------------------------------------------------------------------------------------
 
-_FENCE = re.compile(r"^[ \t]*(```|~~~)[ \t]*(?P<lang>[\w+-]*)[^\n]*\n(?P<code>.*?)^[ \t]*\1", re.M | re.S)
+_FENCE = re.compile(r"^[ \t]*(```|~~~)[ \t]*(?P<lang>[\w+-]*)[^\n]*\n(?P<code>.*?)^[ \t]*\1", re.MULTILINE | re.DOTALL)
 _MAGIC = re.compile(r"^\s*[%!]")
 
 
@@ -371,7 +372,7 @@ _DATA_SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".gz", ".bz2", ".xz", ".zip", 
                   ".ckpt", ".pkl", ".pickle", ".joblib", ".h5", ".hdf5", ".parquet", ".feather", ".arrow",
                   ".json", ".yml", ".yaml", ".npy.gz", ".idx", ".safetensors")
 _STUDENT_SUFFIXES = (".py", ".md", ".ipynb")
-_MNIST = re.compile(r"(-ubyte|^t10k-|^train-images|^train-labels)", re.I)
+_MNIST = re.compile(r"(-ubyte|^t10k-|^train-images|^train-labels)", re.IGNORECASE)
 _SECRET_NAMES = {"course.yml", "course.yaml", "reference.json", "references.json", "thresholds.json",
                  "calibration.json", NOTEBOOK_SOURCE, "SHA256SUMS"}
 
@@ -655,11 +656,11 @@ def check_leaks(course: Course, assignment: str, student: Files | None = None) -
     _fail(f"the leak checks of {archive} failed", bodies + solved + forbidden + figures + api)
     n_solution = sum(1 for s in secrets if s.label.startswith("solution body"))
     return [
-        f"no solution code in {archive}: {n_solution} solution bodies and {len(secrets) - n_solution} hidden-check "
-        f"and wrong-answer bodies searched for in {len(files)} files ({given} given helpers skipped)",
+        (f"no solution code in {archive}: {n_solution} solution bodies and {len(secrets) - n_solution} hidden-check "
+         f"and wrong-answer bodies searched for in {len(files)} files ({given} given helpers skipped)"),
         f"no hidden, secret or data file in {archive}",
-        f"the starter's public API equals the solution's ({len(course.assignment(assignment).modules)} modules: "
-        "names, signatures, docstrings)",
+        (f"the starter's public API equals the solution's ({len(course.assignment(assignment).modules)} modules: "
+         "names, signatures, docstrings)"),
     ]
 
 
@@ -682,5 +683,5 @@ def check_bundle(course: Course, assignment: str, bundle: Files, archive: str) -
         if data in solution_files:
             problems.append(f"{name} must not be in {archive}: a copy of the reference solution {solution_files[data]}")
     _fail(f"the leak checks of {archive} failed", problems)
-    return [f"no solution code and no wrong answers in {archive} ({len(solution_secrets)} solution bodies searched "
-            f"for in {len(bundle)} files)"]
+    return [(f"no solution code and no wrong answers in {archive} ({len(solution_secrets)} solution bodies searched "
+             f"for in {len(bundle)} files)")]

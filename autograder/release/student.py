@@ -25,7 +25,7 @@ from .requirements import student_requirements
 from .sources import package_dir, package_root, source_files
 from .zipfile_det import Entry
 
-__all__ = ["NOTEBOOK_SOURCE", "student_entries", "student_zip_name", "stub_init"]
+__all__ = ["NOTEBOOK_SOURCE", "stub_init", "student_entries", "student_zip_name"]
 
 NOTEBOOK_SOURCE = "notebook_source.py"
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-__all__ = ["ZIP_DATE_TIME", "Entry", "write_zip", "read_zip"]
+__all__ = ["ZIP_DATE_TIME", "Entry", "read_zip", "write_zip"]
 
 #: The timestamp of every entry.
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
@@ -36,12 +36,12 @@ class Entry:
         return 0o755 if self.executable else 0o644
 
     @classmethod
-    def text(cls, text: str, executable: bool = False) -> "Entry":
+    def text(cls, text: str, executable: bool = False) -> Entry:
         """A UTF-8 text file with Unix line endings."""
         return cls(text.replace("\r\n", "\n").encode("utf-8"), executable)
 
     @classmethod
-    def file(cls, path: Path, executable: bool = False) -> "Entry":
+    def file(cls, path: Path, executable: bool = False) -> Entry:
         return cls(Path(path).read_bytes(), executable)
 
 
