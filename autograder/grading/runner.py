@@ -20,7 +20,17 @@ from pathlib import Path
 
 from ..checks import CheckFailed, CheckSpec, Context
 from ..results import CheckResult, SubmissionResult
-from ..sandbox import Limits, LimitExceeded, ProtocolError, StudentError, WorkerCrashed, WorkerError, WorkerSession, WorkerTimeout
+from ..sandbox import (
+    LimitExceeded,
+    Limits,
+    ProtocolError,
+    StudentError,
+    WorkerCrashed,
+    WorkerError,
+    WorkerSession,
+    WorkerTimeout,
+)
+from ..sandbox.worker import cut
 from .grader import Grader
 from .submissions import Submission
 
@@ -57,13 +67,6 @@ class Cancellation:
             session.close()
 
 
-def _cap(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    half = limit // 2
-    return f"{text[:half]}\n[... {len(text) - limit} characters cut ...]\n{text[-half:]}"
-
-
 def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: dict) -> CheckResult:
     """Run one check and classify its outcome; never raises for anything the student did."""
     points = grader.points(spec)
@@ -89,7 +92,7 @@ def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: di
     return CheckResult(
         id=spec.id, task=spec.task, title=spec.title, max_score=points,
         score=points if status == "passed" else 0.0, status=status, message=message,
-        output=_cap(output, grader.config.limits.output_kb * 1024), notes=ctx.notes, figures=ctx.figures,
+        output=cut(output, grader.config.limits.output_kb * 1024), notes=ctx.notes, figures=ctx.figures,
         seconds=round(time.monotonic() - start, 3),
     )
 
