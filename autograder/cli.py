@@ -1,6 +1,7 @@
 """The ``autograder`` command line: one sub-command per job, each a thin layer over a module.
 
     autograder grade SUBMISSION... [--assignment hw2] [--profile full|smoke] [--out DIR] [-j N] [--gpus 0,1] [--regrade]
+                   [--isolation auto|bwrap|user|none] [--require-sandbox] [--budget SECONDS]
     autograder gradescope          # the entry point of Gradescope's run_autograder
     autograder validate hw2 [--profile smoke]
     autograder release hw2 [--out dist/]
@@ -24,6 +25,8 @@ from types import FrameType
 
 from .config import ConfigError, Course, find_course, load_course
 from .grading.submissions import SubmissionError
+from .data.errors import DataError
+from .sandbox.isolation import LEVELS, IsolationError
 
 
 def _course(args: argparse.Namespace) -> Course:
@@ -80,6 +83,17 @@ def cmd_notebook(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (``--budget``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__.split("\n\n")[0])
     parser.add_argument("--course", help="path of course.yml (default: $AUTOGRADER_COURSE or the nearest upwards)")
@@ -88,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_profile(p: argparse.ArgumentParser) -> None:
         p.add_argument("--profile", help="data profile from course.yml (e.g. full, smoke)")
+
+    def with_isolation(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--isolation", choices=("auto", *LEVELS), default="auto",
+                       help="how student code is confined: auto (the strongest available, default), bwrap "
+                            "(bubblewrap), user (an unprivileged user; needs root), none (development only)")
+        p.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap")
 
     p = sub.add_parser("grade", help="grade one submission or a whole class")
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="a folder or .zip, or a folder of them")
@@ -101,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-as", help="run student code as this unprivileged user (grader must be root)")
     p.add_argument("--tasks", default="", help="grade only these tasks (comma-separated; default: all)")
     p.add_argument("--threads", type=int, help="CPU threads per worker (default: the cores shared among the jobs)")
+    p.add_argument("--budget", type=_seconds, metavar="SECONDS",
+                   help="time budget of one submission for this run (default: limits.submission_s in course.yml)")
+    with_isolation(p)
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("gradescope", help="what Gradescope's run_autograder calls")
@@ -110,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--results", default="/autograder/results/results.json")
     p.add_argument("--references", help="reference.json computed at release time")
     p.add_argument("--run-as", help="run student code as this unprivileged user (grader must be root)")
+    p.add_argument("--budget", type=_seconds, metavar="SECONDS",
+                   help="time budget of the submission (default: limits.submission_s in course.yml)")
+    with_isolation(p)
     p.set_defaults(func=cmd_gradescope)
 
     p = sub.add_parser("validate", help="reference solutions must earn full marks, the starter zero")
@@ -154,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)  # a kill cleans up like Ctrl-C: workers die, no half-written file
     try:
         return int(args.func(args))
-    except (ConfigError, SubmissionError, FileNotFoundError) as exc:
+    except (ConfigError, SubmissionError, FileNotFoundError, IsolationError, DataError) as exc:
         print(f"autograder: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,7 +1,8 @@
 """Load and validate ``course.yml``.
 
 The course file is the single source of truth an instructor edits: which assignments exist, their
-tasks and the points of every check, per-call time budgets, the data profiles (``full`` with the real
+tasks and the points of every check, per-call time budgets and the per-submission one, the limits on what a
+submission may use and send (memory, output, module and reply sizes), the data profiles (``full`` with the real
 data, ``smoke`` small enough for CI) and the thresholds together with the reference figures they were
 calibrated from. Everything is validated on load with pydantic, and a bad file gets a
 :class:`ConfigError` that names the offending key and the reason.
@@ -92,6 +93,8 @@ class ProfileConfig(_Strict):
     params: dict[str, Any] = Field(default_factory=dict, description="check parameters (steps, subset sizes, tolerances)")
     thresholds: dict[str, Threshold] = Field(default_factory=dict)
     timeouts: dict[str, float] = Field(default_factory=dict, description="per-check overrides: 'task.check' -> seconds")
+    submission_s: float | None = Field(default=None, gt=0, allow_inf_nan=False,
+                                       description="overrides limits.submission_s for this profile (seconds)")
 
     @field_validator("timeouts")
     @classmethod
@@ -103,8 +106,17 @@ class ProfileConfig(_Strict):
 
 
 class LimitsConfig(_Strict):
+    """Resource limits of an assignment's workers and the sizes the grader accepts from a submission."""
+
     memory_mb: int = Field(default=6144, gt=0)
     output_kb: int = Field(default=64, gt=0)
+    submission_s: float | None = Field(
+        default=None, gt=0, allow_inf_nan=False,
+        description="seconds the student's code may take in all, over every check of one submission (None: no cap)")
+    module_kb: int = Field(default=1024, gt=0, description="largest student module accepted, in KiB")
+    reply_mb: int = Field(default=256, gt=0, description="cap on the bytes decoded from one worker reply, in MiB")
+    literal_kb: int = Field(default=64, gt=0,
+                            description="a literal or constant display larger than this (KiB) flags the submission")
 
 
 class AssignmentConfig(_Strict):
@@ -147,6 +159,14 @@ class AssignmentConfig(_Strict):
             return self.profiles[name]
         except KeyError:
             raise ConfigError(f"unknown profile {name!r}; course.yml defines {sorted(self.profiles)}") from None
+
+    def submission_budget(self, profile: str | None) -> float | None:
+        """Seconds the student's code may take over all checks of one submission on ``profile`` (``None``: no cap).
+
+        The profile's ``submission_s`` if it sets one, else ``limits.submission_s``.
+        """
+        override = self.profile(profile).submission_s
+        return override if override is not None else self.limits.submission_s
 
     def timeout(self, check_id: str, profile: str | None) -> float:
         task, check = check_id.split(".", 1)

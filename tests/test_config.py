@@ -120,3 +120,43 @@ def test_data_settings_match_loader_defaults() -> None:
         for key, value in settings.items():
             default = params[key].default
             assert (list(default) if isinstance(default, tuple) else default) == value, (loader.__name__, key)
+
+
+def test_submission_budget_and_size_limits(raw: dict) -> None:
+    hw2 = load_course(ROOT / "course.yml").assignment("hw2")
+    for profile in hw2.profiles:
+        budget = hw2.submission_budget(profile)
+        assert budget is not None, f"{profile}: a submission budget is set"
+        per_call = sum(hw2.timeout(f"{t}.{c}", profile) for t, task in hw2.tasks.items() for c in task.checks)
+        assert budget < per_call, f"{profile}: the budget caps a submission below the sum of its checks' budgets"
+    assert hw2.submission_budget("smoke") >= 3 * 49, "a few times the reference's 46-49 s on the smoke profile"
+    assert (hw2.limits.module_kb, hw2.limits.reply_mb, hw2.limits.literal_kb) == (1024, 256, 64)
+
+    data = copy.deepcopy(raw)
+    data["assignments"]["hw2"]["limits"]["submission_s"] = 500
+    data["assignments"]["hw2"]["profiles"]["full"]["submission_s"] = 4000
+    data["assignments"]["hw2"]["profiles"]["smoke"].pop("submission_s", None)
+    demo = parse_course(data, ROOT).assignment("hw2")
+    assert demo.submission_budget("full") == 4000, "a profile's own budget wins"
+    assert demo.submission_budget("smoke") == 500 and demo.submission_budget(None) == 4000  # default_profile: full
+    data["assignments"]["hw2"]["limits"].pop("submission_s")
+    assert parse_course(data, ROOT).assignment("hw2").submission_budget("smoke") is None, "no budget: no cap"
+
+
+@pytest.mark.parametrize(("where", "key", "value", "reason"), [
+    ("limits", "submission_s", 0, "greater than 0"),
+    ("limits", "submission_s", "long", "number"),
+    ("limits", "submission_s", float("inf"), "finite"),
+    ("limits", "module_kb", -5, "greater than 0"),
+    ("limits", "reply_mb", 0, "greater than 0"),
+    ("limits", "literal_kb", 1.5, "integer"),
+    ("profiles.smoke", "submission_s", -1, "greater than 0"),
+])
+def test_bad_limits_are_named(raw: dict, where: str, key: str, value: object, reason: str) -> None:
+    data = copy.deepcopy(raw)
+    section = data["assignments"]["hw2"]
+    for part in where.split("."):
+        section = section[part]
+    section[key] = value
+    message = _error(data)
+    assert f"assignments.hw2.{where}.{key}" in message and reason in message, message

@@ -406,8 +406,8 @@ def test_import_is_light() -> None:
 
 ALLOWED = {
     "numpy", "pandas", "pooch", "torch", "torchvision", "sklearn", "palmerpenguins",
-    "__future__", "ast", "collections", "dataclasses", "gzip", "hashlib", "os", "pathlib", "struct", "types",
-    "typing",
+    "__future__", "ast", "collections", "dataclasses", "gzip", "hashlib", "importlib", "inspect", "os", "pathlib",
+    "struct", "sys", "types", "typing",
 }  # fmt: skip
 
 

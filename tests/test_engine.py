@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -42,7 +43,20 @@ SUBMISSIONS = {
             pass
     print(fake)
     return -1"""),
+    # Over the engine course's module_kb (64 KiB): refused before any of it runs.
+    "bloated": GOOD + "# padding\n" * 8_000,
+    # A literal over literal_kb (8 KiB): flagged for a person to look at, and still graded.
+    "embedded": GOOD + "\nANSWER_KEY = " + repr("5," * 5_000) + "\n",
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def record_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every grader run here signs its records with a test key (not the user's ~/.config/autograder/record.key)."""
+    key = tmp_path_factory.mktemp("key") / "record.key"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AUTOGRADER_KEY_FILE", str(key))
+        yield key
 
 
 def autograder(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
@@ -122,12 +136,35 @@ def test_forged_results_are_ignored(graded: Path) -> None:
     assert not (graded / "results.json").exists()
 
 
+def test_oversized_module_is_not_graded(graded: Path) -> None:
+    record = json.loads((graded / "bloated" / "grading.json").read_text())
+    assert {c["status"] for c in record["checks"]} == {"error"}
+    assert all(c["message"] == "calc.py is 78 KiB, over the 64 KiB limit for a module" for c in record["checks"])
+    assert record["flags"] == ["calc.py is 78 KiB, over the 64 KiB limit for a module: not graded"]
+    assert record["device"] == "", "no worker is started for a submission with nothing to grade"
+
+
+def test_large_literal_is_flagged_and_still_graded(graded: Path) -> None:
+    flag = "calc.py line 8: a 9.8 KiB string literal (embedded data? a person should look)"
+    record = json.loads((graded / "embedded" / "grading.json").read_text())
+    assert record["flags"] == [flag]
+    assert json.loads((graded / "embedded" / "results.json").read_text())["score"] == 4
+    assert flag in (graded / "embedded" / "feedback.md").read_text()
+    rows = {row["id"]: row for row in csv.DictReader((graded / "grades.csv").open())}
+    assert rows["embedded"]["flags"] == flag and rows["embedded"]["total"] == "4"
+    assert rows["bloated"]["flags"].endswith("not graded") and rows["bloated"]["total"] == "0"
+
+
 def test_bad_submissions_do_not_stop_the_batch(graded: Path) -> None:
     rows = {row["id"]: row for row in csv.DictReader((graded / "grades.csv").open())}
     assert set(rows) == set(SUBMISSIONS) | {"empty", "broken"}
     assert rows["empty"]["status"] == "invalid" and rows["broken"]["status"] == "invalid"
     assert rows["good"]["total"] == "4" and rows["good"]["calc"] == "4"
-    assert list(rows["good"]) == ["id", "calc", "total", "status", "seconds"]
+    assert list(rows["good"]) == ["id", "calc", "total", "status", "seconds", "isolation", "flags"]
+    assert rows["good"]["flags"] == ""
+    levels = {row["isolation"] for sid, row in rows.items() if row["status"] != "invalid" and sid != "bloated"}
+    assert len(levels) == 1 and levels <= {"bwrap", "user", "none"}, "one level, in force for every worker"
+    assert json.loads((graded / "good" / "grading.json").read_text())["isolation"] == rows["good"]["isolation"]
     broken = json.loads((graded / "broken" / "results.json").read_text())
     assert broken["score"] == 0 and len(broken["tests"]) == 3 and "cannot read broken.zip" in broken["output"]
     assert not list(graded.rglob("*.tmp")), "no half-written files"
@@ -255,3 +292,88 @@ def test_gpu_pool_gives_one_submission_per_gpu() -> None:
     assert sorted(held) == ["0", "1"] and got and got[0] in ("0", "1")
     with GpuPool([], 1).slot() as none:
         assert none is None
+
+
+def test_submission_budget_caps_a_submission_that_sleeps_everywhere(tmp_path: Path) -> None:
+    """Every function sleeps: the submission takes about the budget (3 s), not the sum of the checks' (12 s)."""
+    subs = tmp_path / "subs"
+    for name, source in (("sleepy", "import time\n\ndef add(a, b):\n    time.sleep(60)\n\n\ndef slow():\n"
+                                    "    time.sleep(60)\n"), ("good", GOOD)):
+        (subs / name).mkdir(parents=True)
+        (subs / name / "calc.py").write_text(source)
+    out = tmp_path / "out"
+    proc = autograder("grade", str(subs), "--assignment", "demo", "--out", str(out), "--budget", "3")
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads((out / "sleepy" / "grading.json").read_text())
+    checks = {c["id"]: c for c in record["checks"]}
+    assert {c["status"] for c in checks.values()} == {"budget_exhausted"}
+    assert checks["calc.add"]["message"].startswith(
+        "submission time budget exhausted (3 s): this call was stopped after 3 s")  # clipped from its own 5 s
+    assert checks["calc.hang"]["message"] == checks["calc.after"]["message"] == "submission time budget exhausted (3 s)"
+    assert 2.9 <= sum(c["seconds"] for c in checks.values()) < 6
+    assert "Not run to the end: your submission used up its time budget" in (out / "sleepy" / "feedback.md").read_text()
+    rows = {row["id"]: row for row in csv.DictReader((out / "grades.csv").open())}
+    assert rows["sleepy"]["status"] == "graded (budget_exhausted)" and rows["sleepy"]["total"] == "0"
+    assert rows["good"]["total"] == "4", "a fast submission is untouched by the same budget"
+
+
+def test_budget_option_is_validated() -> None:
+    proc = autograder("grade", "nowhere", "--assignment", "demo", "--budget", "-1")
+    assert proc.returncode == 2 and "--budget: must be a positive number of seconds" in proc.stderr
+
+
+def test_only_verified_records_are_trusted(tmp_path: Path) -> None:
+    """A grading.json edited, forged without the key, or moved is never kept nor counted in grades.csv."""
+    from autograder.results import sign_record
+
+    subs = tmp_path / "subs"
+    for name, source in (("alice", GOOD), ("bob", SUBMISSIONS["raises"]), ("carol", GOOD)):
+        (subs / name).mkdir(parents=True)
+        (subs / name / "calc.py").write_text(source)
+    out = tmp_path / "out"
+    assert autograder("grade", str(subs), "--assignment", "demo", "--out", str(out), "-j", "2").returncode == 0
+
+    def edit(sid: str, change) -> None:
+        path = out / sid / "grading.json"
+        record = json.loads(path.read_text())
+        change(record)
+        path.write_text(json.dumps(record))
+
+    def full_marks(record: dict) -> None:
+        for check in record["checks"]:
+            check["score"], check["status"] = check["max_score"], "passed"
+
+    edit("bob", full_marks)  # tampered: the score edited, the old MAC kept
+    edit("carol", lambda r: r.update(sign_record({**r, "submission_id": "carol"}, os.urandom(32))))  # another key
+    (out / "mallory").mkdir()
+    (out / "mallory" / "grading.json").write_text((out / "alice" / "grading.json").read_text())  # moved
+
+    (subs / "carol" / "calc.py").unlink()
+    (subs / "carol").rmdir()  # carol is not in the second run: her forged record must not reach grades.csv
+    proc = autograder("grade", str(subs), "--assignment", "demo", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "alice: 4/4 [graded] (unchanged, kept)" in proc.stderr
+    assert "grading.json of bob failed verification: regrading" in proc.stderr
+    assert "grading.json of carol failed verification: left out of grades.csv" in proc.stderr
+    assert "grading.json of mallory failed verification: left out of grades.csv" in proc.stderr
+    assert "bob: 1/4 [graded] in" in proc.stderr, "bob is graded again, not kept"
+    assert json.loads((out / "bob" / "results.json").read_text())["score"] == 1
+    rows = {row["id"]: row["total"] for row in csv.DictReader((out / "grades.csv").open())}
+    assert rows == {"alice": "4", "bob": "1"}
+    third = autograder("grade", str(subs), "--assignment", "demo", "--out", str(out))
+    assert "bob: 1/4 [graded] (unchanged, kept)" in third.stderr, "the regraded record is signed again"
+
+
+def test_gradescope_entry_point_takes_a_budget(tmp_path: Path) -> None:
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "calc.py").write_text(GOOD.replace("return 'done'", "import time\n    time.sleep(60)"))
+    target = tmp_path / "results.json"
+    proc = autograder("gradescope", "--assignment", "demo", "--submission", str(tmp_path / "submission"),
+                      "--results", str(target), "--budget", "1.5")
+    assert proc.returncode == 0, proc.stderr
+    tests = {t["name"]: t for t in json.loads(target.read_text())["tests"]}
+    assert tests["calc: add adds"]["score"] == 2  # fast: passes before the budget runs out
+    hang = tests["calc: slow finishes within its budget"]["output"]
+    assert "submission time budget exhausted (1.5 s): this call was stopped after" in hang
+    after = tests["calc: the worker still answers after whatever happened before"]["output"]
+    assert "submission time budget exhausted (1.5 s)" in after and "Not run to the end" in after

@@ -82,3 +82,15 @@ def test_wrong_answer_loses_exactly_its_checks(wrong_results: dict[str, dict], w
     for check in record["checks"]:
         if check["id"] in wrong.fails:
             assert check["status"] == "failed", check  # judged wrong, not a crash or a grader error
+
+
+def test_history_is_judged_on_the_model_and_returns_are_declared(wrong_results: dict[str, dict]) -> None:
+    """``made_up_history`` is caught only by the judge measuring the model train() returned; ``rule_returns_a_column``
+    is refused by the check's declared return, and the check fails (not crashes) naming what was expected."""
+    names = ("made_up_history", "rule_returns_a_column")
+    checks = {c["id"]: c for name in names for c in wrong_results[name]["checks"]}
+    history = checks["mnist_mlp.train_history"]
+    assert "is not the validation loss of the trained model" in history["message"], history
+    column = checks["penguins.is_gentoo_without_flipper"]
+    assert column["status"] == "failed", column
+    assert "should be a NumPy array" in column["message"] and "got one of shape (" in column["message"], column

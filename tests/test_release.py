@@ -34,6 +34,7 @@ from autograder.release.requirements import (
     read_constraints,
 )
 from autograder.release.zipfile_det import ZIP_DATE_TIME, Entry, read_zip, write_zip
+from autograder.sandbox.bwrap import bwrap_problem
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE_DIR = REPO  # where course.yml, assignments/ and solutions/ are (the package is always the installed one)
@@ -449,3 +450,48 @@ def test_run_autograder_writes_results_when_the_grader_fails(course: Course, rel
                             AUTOGRADER_PROFILE="no-such-profile", AUTOGRADER_RUN_AS="")
     assert results["score"] == 0 and results["tests"] == []
     assert "failed to grade" in results["output"] and "no-such-profile" in results["output"]
+
+
+# A student's penguins.py whose is_gentoo tries to end the grading: it SIGKILLs its parent and every process
+# it can see whose command line mentions the grader, then answers. The other penguins functions are honest.
+KILL_THE_PARENT = '''
+
+def is_gentoo(X):
+    import os, signal
+    targets = {os.getppid()}
+    for name in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                if b"autograder" in f.read():
+                    targets.add(int(name))
+        except (OSError, ValueError):
+            pass
+    for pid in targets - {os.getpid()}:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    import numpy as np
+    return np.zeros(len(X), dtype=bool)  # the attack answers nothing right: its own check must fail
+'''
+
+
+def test_bundle_kill_the_parent_still_scores_honest_checks(course: Course, release: Release, tmp_path: Path,
+                                                           run_as: dict[str, str]) -> None:
+    """A submission that kills whatever it can reach leaves a results.json with its honest checks scored, and the
+    output says which isolation level the image allowed."""
+    modules = tmp_path / "attack"
+    shutil.copytree(starter(course), modules, ignore=shutil.ignore_patterns("tests", "*.ipynb", "*.md"))
+    honest = (solution(course) / "penguins.py").read_text()
+    (modules / "penguins.py").write_text(honest + KILL_THE_PARENT)  # the later definition wins
+    results, log = run_bundle(release.bundle_zip, tmp_path / "root", modules, course, **run_as)
+    penguins = [t for t in results["tests"] if t["name"].startswith("penguins:")]
+    assert penguins, log
+    by_title = {t["name"]: t for t in penguins}
+    scored = [t for t in penguins if t["status"] == "passed"]
+    assert len(scored) == len(penguins) - 1, json.dumps(by_title, indent=1)[:4000]
+    failed = [t for t in penguins if t["status"] != "passed"]
+    assert "is_gentoo:" in failed[0]["name"]
+    assert "isolation level: " in results["output"], results["output"]
+    if bwrap_problem() is None:  # CI installs bubblewrap: the best level must be the one used
+        assert "isolation level: bwrap" in results["output"], results["output"]

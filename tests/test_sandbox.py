@@ -547,7 +547,7 @@ def test_environment_is_scrubbed_and_work_dir_holds_only_modules(session: Worker
     names = session.call("mod.initial_environment", timeout=30).value
     assert not any(name.startswith("AUTOGRADER") for name in names)
     allowed = {"PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "MPLBACKEND", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE"}
-    allowed |= {"CUBLAS_WORKSPACE_CONFIG", "OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES"}
+    allowed |= {"CUBLAS_WORKSPACE_CONFIG", "OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "USER", "LOGNAME"}
     assert set(names) <= allowed
     assert set(session.call("mod.live_environment", timeout=10).value) <= allowed
 
@@ -626,7 +626,7 @@ def test_scratch_holds_only_listed_modules(submission: Path, tmp_path: Path) -> 
     worker = WorkerSession(submission, ["mod", "absent"], scratch=tmp_path)  # no worker is started
     try:
         assert sorted(os.listdir(worker.work_dir)) == ["mod.py"]
-        assert sorted(os.listdir(tmp_path)) == ["exchange", "home", "logs", "runtime", "tmp", "work"]
+        assert sorted(os.listdir(tmp_path)) == ["empty", "exchange", "home", "logs", "runtime", "tmp", "work"]
     finally:
         worker.close()
 

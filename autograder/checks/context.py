@@ -18,7 +18,8 @@ from typing import Any, Callable, TypeVar
 import numpy as np
 
 from ..config import ProfileConfig, Threshold
-from ..sandbox import Handle, WorkerSession
+from ..sandbox import Handle, ProtocolError, Reply, WorkerSession
+from ..sandbox.expect import Returns, mismatch_in
 from .spec import CheckSpec
 
 T = TypeVar("T")
@@ -58,7 +59,7 @@ class ReferenceStore:
 
 
 class Memo:
-    """Judge-side cache shared by all submissions of a run (loaded data sets, reference splits)."""
+    """Judge-side cache shared by all submissions of a run (values derived from the data, reference splits)."""
 
     def __init__(self) -> None:
         self._values: dict[str, Any] = {}
@@ -73,10 +74,23 @@ class Memo:
 
 @dataclass
 class Judge:
-    """State the trusted side keeps across submissions: caches and reference figures."""
+    """State the trusted side keeps across submissions: the preloaded data sets, caches and reference figures.
+
+    ``data`` holds the data sets of the profile, loaded and checksummed by
+    :func:`~autograder.data.registry.preload` before the first worker starts (read-only arrays); checks read them
+    with :meth:`Context.data` and never load a data file themselves.
+    """
 
     references: ReferenceStore = field(default_factory=ReferenceStore)
     memo: Memo = field(default_factory=Memo)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class DataNotDeclared(KeyError):
+    """A check asked for a data set that the judge has not loaded (the profile does not declare it)."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
 
 
 @dataclass
@@ -110,25 +124,44 @@ class Context:
     def device(self) -> str:
         return self.worker.device
 
-    def call(self, target: str, /, *args: Any, **kwargs: Any) -> Any:
+    def call(self, target: str, /, *args: Any, returns: Any = None, **kwargs: Any) -> Any:
         """Call ``module.function(*args, **kwargs)`` in the student's worker and return its (plain-data) result.
 
-        Every keyword goes to the student's function (``seed=...`` included); the call's time budget is the
+        Every other keyword goes to the student's function (``seed=...`` included); the call's time budget is the
         check's, and the worker is seeded with :attr:`seed` first.
+
+        ``returns`` is reserved, never passed to the student: it declares what the call must return, e.g.
+        ``returns=Array((len(X),), kinds="iu")`` or a tuple/list/dict of declarations (see
+        :mod:`autograder.sandbox.expect`). The reply is checked against it before any array is loaded; one that
+        differs fails the check (:class:`CheckFailed`, naming what was expected and what came) and the worker is
+        restarted. ``None``: anything (bounded, like every reply, by ``Limits.reply_bytes``).
         """
-        reply = self.worker.invoke(target, args, kwargs, timeout=self.timeout, seed=self.seed)
-        self._record(reply.output)
-        return reply.value
+        return self._ask(f"{target}(...)", returns, lambda expect: self.worker.invoke(
+            target, args, kwargs, timeout=self.timeout, seed=self.seed, expect=expect))
 
-    def call_method(self, handle: Handle, method: str, /, *args: Any, **kwargs: Any) -> Any:
-        """Call a method of an object that lives in the worker (a model, an estimator)."""
-        reply = self.worker.invoke_method(handle, method, args, kwargs, timeout=self.timeout, seed=self.seed)
-        self._record(reply.output)
-        return reply.value
+    def call_method(self, handle: Handle, method: str, /, *args: Any, returns: Any = None, **kwargs: Any) -> Any:
+        """Call a method of an object that lives in the worker (a model, an estimator); ``returns`` as in
+        :meth:`call` (reserved, never passed to the method)."""
+        name = handle.type.rsplit(".", 1)[-1] if isinstance(handle, Handle) else "object"
+        what = f"{name}(...)" if method == "__call__" else f"{name}.{method}(...)"
+        return self._ask(what, returns, lambda expect: self.worker.invoke_method(
+            handle, method, args, kwargs, timeout=self.timeout, seed=self.seed, expect=expect))
 
-    def get(self, target: str) -> Any:
-        """Read a module-level value such as ``mnist_mlp.BEST_CONFIG``."""
-        reply = self.worker.get(target, timeout=self.timeout)
+    def get(self, target: str, *, returns: Any = None) -> Any:
+        """Read a module-level value such as ``mnist_mlp.BEST_CONFIG``; ``returns`` as in :meth:`call`."""
+        return self._ask(target, returns, lambda expect: self.worker.get(target, timeout=self.timeout, expect=expect))
+
+    def _ask(self, what: str, returns: Any, send: Callable[[Returns | None], Reply]) -> Any:
+        """Send a request expecting ``returns``; a reply refused for not matching it fails the check."""
+        expect = None if returns is None else Returns(returns)
+        try:
+            reply = send(expect)
+        except ProtocolError as exc:
+            mismatch = mismatch_in(exc)
+            if mismatch is None:
+                raise
+            self._record(exc.output)
+            raise CheckFailed(f"{what}: {mismatch}") from None
         self._record(reply.output)
         return reply.value
 
@@ -164,8 +197,22 @@ class Context:
             raise KeyError(f"course.yml: profile {self.profile_name!r} has no thresholds.{name}") from None
 
     # --- judge-side state -----------------------------------------------------------------------
+    def data(self, name: str) -> Any:
+        """The data set ``name`` of the profile (``profiles.<p>.data.<name>``), as the judge preloaded it.
+
+        Raises:
+            DataNotDeclared: the profile does not declare it, or the judge was made without preloading it.
+        """
+        if name in self.judge.data:
+            return self.judge.data[name]
+        if name in self.profile.data:
+            why = "is declared but was not preloaded (make the grader with load_grader)"
+        else:
+            why = f"is not declared under course.yml's profiles.{self.profile_name}.data"
+        raise DataNotDeclared(f"data set {name!r} {why}; loaded: {sorted(self.judge.data)}") from None
+
     def memo(self, key: str, compute: Callable[[], T]) -> T:
-        """Compute once per grading run (data sets), keyed by profile."""
+        """Compute a value derived from the data once per grading run, keyed by profile."""
         return self.judge.memo.get(f"{self.profile_name}/{key}", compute)
 
     def reference(self, key: str, compute: Callable[[], Any]) -> Any:

@@ -14,6 +14,10 @@ Data sets:
 * Palmer penguins (:func:`load_penguins`, :func:`penguin_split`),
 * a photograph as coordinates -> colour regression (:func:`load_image`, :func:`image_splits`).
 
+The registry (:mod:`autograder.data.registry`) lists them, one entry each: how the grader loads each one before
+any worker starts (:func:`preload`), and which files inside installed packages hold its answers
+(:func:`hidden_paths`, hidden from student code by the sandbox).
+
 This package depends only on numpy, pandas, pooch, scikit-learn, torch/torchvision and palmerpenguins (the heavy
 ones imported only when needed), so it can be shipped as is inside the student release.
 """
@@ -25,6 +29,7 @@ from .fetch import data_dir, fetch
 from .image import image_splits, load_image, pixel_coords
 from .mnist import load_mnist
 from .penguins import load_penguins, penguin_split
+from .registry import DATASETS, DataSet, PackageFile, PenguinTables, hidden_paths, preload
 from .splits import Split, Splits
 from .temperature import (
     CITIES,
@@ -37,12 +42,17 @@ from .temperature import (
 
 __all__ = [
     "CITIES",
+    "DATASETS",
     "TARGET",
     "DataError",
+    "DataSet",
+    "PackageFile",
+    "PenguinTables",
     "Split",
     "Splits",
     "data_dir",
     "fetch",
+    "hidden_paths",
     "image_splits",
     "load_image",
     "load_mnist",
@@ -53,4 +63,5 @@ __all__ = [
     "penguin_split",
     "persistence_forecast",
     "pixel_coords",
+    "preload",
 ]

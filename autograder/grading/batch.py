@@ -2,7 +2,9 @@
 
 - Results of each submission are written atomically to ``OUT/<id>/`` as soon as it is graded, and
   ``OUT/grades.csv`` is rebuilt after each one, so a crash or Ctrl-C loses only work in progress.
-- A second run skips submissions whose content and grader version are unchanged (``regrade`` forces).
+- A second run skips submissions whose content and grader version are unchanged (``regrade`` forces),
+  trusting only ``grading.json`` records whose MAC verifies (:mod:`autograder.results.integrity`); a record
+  that fails verification is regraded if its submission is in the run, else left out of ``grades.csv``.
 - One broken submission never stops the batch: it gets a result with status ``invalid``.
 """
 
@@ -20,7 +22,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..results import SubmissionResult, write_atomic, write_feedback, write_gradebook, write_results_json
+from ..results import (
+    SubmissionResult,
+    load_record_key,
+    sign_record,
+    verify_record,
+    write_atomic,
+    write_feedback,
+    write_gradebook,
+    write_results_json,
+)
+from ..sandbox.isolation import Isolation
 from .grader import Grader
 from .runner import Cancellation, failed_result, grade_submission
 from .submissions import Submission
@@ -38,28 +50,54 @@ class BatchOptions:
     regrade: bool = False
     run_as: str | None = None
     threads: int | None = None  # CPU threads per worker; default: the cores shared among the jobs
+    budget_s: float | None = None  # submission time budget; default: the course's for the profile
+    isolation: Isolation | None = None  # how workers are confined; None: "user" with run_as, else "none"
+    key_file: Path | None = None  # the key that signs grading.json; default: $AUTOGRADER_KEY_FILE or ~/.config
 
 
-def load_record(folder: Path) -> SubmissionResult | None:
+class UntrustedRecord(ValueError):
+    """A ``grading.json`` exists but may not be trusted: unreadable, unsigned, forged, edited or misplaced."""
+
+
+def load_record(folder: Path, key: bytes) -> SubmissionResult | None:
+    """The record in ``folder`` if its MAC verifies; ``None`` if there is none.
+
+    Raises :class:`UntrustedRecord` (saying why) for a record that is there but fails verification.
+    """
     path = folder / RECORD
     try:
-        return SubmissionResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UntrustedRecord(f"unreadable ({exc})") from None
+    try:
+        data = verify_record(json.loads(text), key)
+    except ValueError:
+        raise UntrustedRecord("not valid JSON") from None
+    if data is None:
+        raise UntrustedRecord("missing or wrong MAC")
+    try:
+        record = SubmissionResult.from_dict(data)
+    except (TypeError, KeyError) as exc:
+        raise UntrustedRecord(f"malformed ({exc})") from None
+    if record.submission_id != folder.name:
+        raise UntrustedRecord(f"it is the record of {record.submission_id!r}")
+    return record
 
 
-def save_result(result: SubmissionResult, out: Path) -> None:
-    """Write one submission's files (each atomically): results.json, feedback.md, grading.json."""
+def save_result(result: SubmissionResult, out: Path, key: bytes) -> None:
+    """Write one submission's files (each atomically): results.json, feedback.md, grading.json (signed)."""
     folder = out / result.submission_id
     write_results_json(result, folder / "results.json")
     write_feedback(result, folder / "feedback.md")
-    write_atomic(folder / RECORD, json.dumps(result.to_dict(), indent=1) + "\n")
+    write_atomic(folder / RECORD, json.dumps(sign_record(result.to_dict(), key), indent=1) + "\n")
 
 
-def _cached(grader: Grader, submission: Submission, out: Path) -> SubmissionResult | None:
+def _cached(grader: Grader, submission: Submission, record: SubmissionResult | None) -> SubmissionResult | None:
+    """``record`` (verified) if it is the result of grading exactly this submission with this grader."""
     if submission.problem or not submission.modules:
         return None
-    record = load_record(out / submission.id)
     if (record and record.fingerprint == submission.fingerprint and record.grader_version == grader.version
             and record.profile == grader.profile_name and record.assignment == grader.assignment):
         return record
@@ -89,6 +127,23 @@ class GpuPool:
             self._slots.put(gpu)
 
 
+def _trusted_records(grader: Grader, submissions: Sequence[Submission], out: Path,
+                     key: bytes) -> dict[str, SubmissionResult]:
+    """The verified records of ``grader``'s assignment in ``out``; says which records failed verification."""
+    in_run = {s.id for s in submissions}
+    results: dict[str, SubmissionResult] = {}
+    for folder in sorted(p for p in out.iterdir() if p.is_dir()):
+        try:
+            record = load_record(folder, key)
+        except UntrustedRecord as exc:
+            fate = "regrading" if folder.name in in_run else "left out of grades.csv"
+            log.warning("grading.json of %s failed verification: %s (%s)", folder.name, fate, exc)
+            continue
+        if record and record.assignment == grader.assignment:
+            results[record.submission_id] = record
+    return results
+
+
 def grade_batch(grader: Grader, submissions: Sequence[Submission], options: BatchOptions,
                 on_done: Callable[[SubmissionResult, bool], None] | None = None,
                 cancellation: Cancellation | None = None) -> list[SubmissionResult]:
@@ -104,16 +159,13 @@ def grade_batch(grader: Grader, submissions: Sequence[Submission], options: Batc
     gpus = GpuPool(options.gpus, options.per_gpu)
     threads = options.threads or max(1, (os.cpu_count() or 1) // max(1, options.jobs))
     lock = threading.Lock()
-    results: dict[str, SubmissionResult] = {}
-    for folder in sorted(p for p in out.iterdir() if p.is_dir()):
-        record = load_record(folder)
-        if record and record.assignment == grader.assignment:
-            results[record.submission_id] = record
+    key = load_record_key(options.key_file)
+    results = _trusted_records(grader, submissions, out, key)
 
     def finish(result: SubmissionResult, cached: bool) -> None:
         with lock:
             if not cached:
-                save_result(result, out)
+                save_result(result, out, key)
             results[result.submission_id] = result
             write_gradebook(results.values(), grader.tasks, out / "grades.csv")
         if on_done:
@@ -123,14 +175,15 @@ def grade_batch(grader: Grader, submissions: Sequence[Submission], options: Batc
         try:
             with gpus.slot() as gpu, tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
                 return grade_submission(grader, submission, scratch_root=Path(scratch), gpu=gpu, run_as=options.run_as,
-                                        threads=threads, cancellation=cancellation)
+                                        threads=threads, cancellation=cancellation, budget_s=options.budget_s,
+                                        isolation=options.isolation)
         except Exception as exc:  # noqa: BLE001 - one submission must never stop the batch
             log.exception("grading %s failed", submission.id)
             return failed_result(grader, submission, f"the grader could not grade this submission: {exc!r}")
 
     todo: list[Submission] = []
     for submission in submissions:
-        cached = None if options.regrade else _cached(grader, submission, out)
+        cached = None if options.regrade else _cached(grader, submission, results.get(submission.id))
         if cached:
             finish(cached, True)
         else:

@@ -1,4 +1,7 @@
-"""Everything fixed for a grading run: the assignment, its profile, its checks and the judge's state."""
+"""Everything fixed for a grading run: the assignment, its profile, its checks and the judge's state.
+
+The judge's data sets are loaded (and their files checksummed) here, once, before any worker starts.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from pathlib import Path
 from .. import __version__
 from ..checks import CheckSpec, Judge, ReferenceStore, load_checks
 from ..config import AssignmentConfig, ConfigError, Course, ProfileConfig
+from ..data.registry import preload
 
 
 @dataclass
@@ -61,7 +65,17 @@ class Grader:
 
 def load_grader(course: Course, assignment: str, profile: str | None = None,
                 references: Path | None = None) -> Grader:
-    """Load the hidden checks of ``assignment`` and check they agree with ``course.yml``."""
+    """Load the hidden checks of ``assignment``, check they agree with ``course.yml``, and preload the data.
+
+    Every data set of the profile's ``data:`` section is loaded through the data registry (package files checked
+    against their pinned SHA-256, data files against theirs) into ``grader.judge.data``, before any worker starts;
+    checks read it with ``ctx.data(name)``.
+
+    Raises:
+        ConfigError: unknown profile, checks and ``course.yml`` disagree, or a ``data:`` entry the registry does
+            not know or whose settings its loader does not accept.
+        DataError: a data file is missing or fails its checksum.
+    """
     config = course.assignment(assignment)
     profile_name = profile or config.default_profile
     config.profile(profile_name)  # unknown profile: ConfigError
@@ -75,5 +89,10 @@ def load_grader(course: Course, assignment: str, profile: str | None = None,
         )
     order = {f"{t}.{c}": i for i, (t, c) in enumerate((t, c) for t, task in config.tasks.items() for c in task.checks)}
     checks.sort(key=lambda spec: order[spec.id])  # course.yml order: task by task
-    judge = Judge(references=ReferenceStore.load(references)) if references else Judge()
+    try:
+        data = preload(config.profile(profile_name).data)
+    except ValueError as exc:
+        raise ConfigError(f"course.yml: assignments.{assignment}.profiles.{profile_name}.data: {exc}") from None
+    store = ReferenceStore.load(references) if references else ReferenceStore()
+    judge = Judge(references=store, data=data)
     return Grader(course, assignment, profile_name, checks, judge)

@@ -2,11 +2,15 @@
 
 Whatever the student's code does (raise, hang, crash, print megabytes, exit) only ends the check it
 was called from; the worker is restarted for the next check and every check gets a result.
+Before any code runs, modules over ``limits.module_kb`` are refused and large literals flagged
+(:mod:`.inspection`); while it runs, the submission's calls share one time budget (:mod:`.budget`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
 import os
 import shutil
 import tempfile
@@ -14,9 +18,9 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from ..checks import CheckFailed, CheckSpec, Context
 from ..results import CheckResult, SubmissionResult
@@ -30,8 +34,11 @@ from ..sandbox import (
     WorkerSession,
     WorkerTimeout,
 )
+from ..sandbox.isolation import Isolation
 from ..sandbox.worker import cut
+from .budget import BudgetedWorker, BudgetExhausted, SubmissionBudget
 from .grader import Grader
+from .inspection import inspect_modules
 from .submissions import Submission
 
 log = logging.getLogger(__name__)
@@ -49,7 +56,7 @@ class Cancellation:
     def cancelled(self) -> bool:
         return self.event.is_set()
 
-    @contextmanager
+    @contextlib.contextmanager
     def track(self, session: WorkerSession) -> Iterator[WorkerSession]:
         with self._lock:
             self._sessions.add(session)
@@ -67,10 +74,11 @@ class Cancellation:
             session.close()
 
 
-def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: dict) -> CheckResult:
+def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession | BudgetedWorker, shared: dict) -> CheckResult:
     """Run one check and classify its outcome; never raises for anything the student did."""
     points = grader.points(spec)
-    ctx = Context(spec, worker, grader.profile, grader.profile_name, grader.timeout(spec), grader.judge, shared)
+    session = cast(WorkerSession, worker)  # a BudgetedWorker offers the session's interface, its calls charged
+    ctx = Context(spec, session, grader.profile, grader.profile_name, grader.timeout(spec), grader.judge, shared)
     status, message, extra_output = "passed", "", ""
     start = time.monotonic()
     try:
@@ -79,6 +87,8 @@ def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: di
         status, message = "failed", str(exc)
     except StudentError as exc:
         status, message, extra_output = "error", f"{exc}\n{exc.traceback}".rstrip(), exc.output
+    except BudgetExhausted as exc:
+        status, message, extra_output = "budget_exhausted", str(exc), exc.output
     except WorkerTimeout as exc:
         status, message, extra_output = "timeout", f"{exc} (budget per call: {ctx.timeout:g} s)", exc.output
     except (WorkerCrashed, LimitExceeded, ProtocolError) as exc:
@@ -110,11 +120,16 @@ def failed_result(grader: Grader, submission: Submission, message: str, status: 
 
 def grade_submission(grader: Grader, submission: Submission, *, scratch_root: Path | None = None,
                      gpu: str | None = None, run_as: str | None = None, threads: int | None = None,
-                     cancellation: Cancellation | None = None) -> SubmissionResult:
+                     cancellation: Cancellation | None = None, budget_s: float | None = None,
+                     isolation: Isolation | None = None) -> SubmissionResult:
     """Grade one submission in its own worker (restarted as needed); returns every check's result.
 
     ``threads`` caps the worker's CPU threads (default: all cores); workers graded side by side should
     share the cores, as oversubscribed BLAS threads slow PyTorch down many times over.
+    ``budget_s`` overrides the course's submission time budget for the profile
+    (:meth:`~autograder.config.AssignmentConfig.submission_budget`; ``math.inf``: no cap, e.g. to time the
+    reference solution). ``isolation`` is how the worker is confined (``None``: the session's default, an
+    unprivileged user with ``run_as``, else ``"none"``); the level in force is recorded in the result.
     """
     start = time.monotonic()
     config = grader.config
@@ -123,29 +138,50 @@ def grade_submission(grader: Grader, submission: Submission, *, scratch_root: Pa
         expected = ", ".join(f"{m}.py" for m in config.modules)
         return failed_result(grader, submission,
                              submission.problem or f"no student module found in the submission (expected {expected})")
+    if budget_s is None:
+        budget_s = config.submission_budget(grader.profile_name)
+    budget = SubmissionBudget(None if budget_s is None or budget_s == math.inf else budget_s)
+    inspection = inspect_modules(submission.modules, module_kb=config.limits.module_kb,
+                                 literal_kb=config.limits.literal_kb)
     result = SubmissionResult(submission.id, grader.assignment, grader.profile_name, [],
-                              grader_version=grader.version)
+                              grader_version=grader.version, isolation=isolation.name if isolation else "none",
+                              flags=inspection.flags)
     result.fingerprint = submission.fingerprint
     scratch = Path(tempfile.mkdtemp(prefix=f"grade-{submission.id[:40]}-", dir=scratch_root))
-    if run_as:  # the unprivileged worker must be able to pass through (not list) the grader's folders
+    if run_as or (isolation is not None and isolation.worker_owner() is not None):
+        # the worker's unprivileged user must be able to pass through (not list) the grader's folders
         for folder in (scratch, *([scratch_root] if scratch_root else [])):
             os.chmod(folder, 0o711)
-    limits = Limits(memory_mb=config.limits.memory_mb, output_bytes=config.limits.output_kb * 1024)
+    limits = Limits(memory_mb=config.limits.memory_mb, output_bytes=config.limits.output_kb * 1024,
+                    reply_bytes=config.limits.reply_mb * 1024 * 1024)
     threads = threads or os.cpu_count() or 1
     env = {name: str(threads) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
     try:
-        with WorkerSession(_gather(submission, scratch), config.modules, scratch=scratch / "worker", limits=limits,
-                           gpu=gpu, run_as=run_as, env=env) as worker, cancellation.track(worker):
+        with contextlib.ExitStack() as stack:
+            worker: BudgetedWorker | None = None
+            if inspection.accepted:
+                session = stack.enter_context(
+                    WorkerSession(_gather(inspection.accepted, scratch), config.modules, scratch=scratch / "worker",
+                                  limits=limits, gpu=gpu, run_as=run_as, env=env, isolation=isolation))
+                stack.enter_context(cancellation.track(session))
+                result.isolation = session.isolation.name  # the level in force (run_as alone means "user")
+                result.device = _device(session)
+                worker = BudgetedWorker(session, budget)
             shared: dict = {}
-            result.device = _device(worker)
             for spec in grader.checks:
                 if cancellation.cancelled:
                     break
                 module = config.tasks[spec.task].module
-                if module not in submission.modules:
-                    result.checks.append(_not_run(grader, spec, "error", f"{module}.py is missing from your submission"))
-                    continue
-                result.checks.append(run_check(grader, spec, worker, shared))
+                if module in inspection.refused:
+                    result.checks.append(_not_run(grader, spec, "error", inspection.refused[module]))
+                elif worker is None or module not in inspection.accepted:
+                    missing = f"{module}.py is missing from your submission"
+                    result.checks.append(_not_run(grader, spec, "error", missing))
+                elif budget.exhausted:
+                    result.checks.append(_not_run(grader, spec, "budget_exhausted",
+                                                  BudgetExhausted.describe(budget.seconds or 0.0)))
+                else:
+                    result.checks.append(run_check(grader, spec, worker, shared))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     result.seconds = round(time.monotonic() - start, 3)
@@ -160,10 +196,10 @@ def _device(worker: WorkerSession) -> str:
         return "unknown"
 
 
-def _gather(submission: Submission, scratch: Path) -> Path:
-    """Put the found modules side by side (they may sit at different depths in the submission)."""
+def _gather(modules: dict[str, Path], scratch: Path) -> Path:
+    """Put the accepted modules side by side (they may sit at different depths in the submission)."""
     folder = scratch / "submission"
     folder.mkdir(parents=True)
-    for name, path in submission.modules.items():
+    for name, path in modules.items():
         shutil.copyfile(path, folder / f"{name}.py")
     return folder

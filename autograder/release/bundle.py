@@ -62,6 +62,13 @@ if ! PYTHON="$(find_python)"; then
 fi
 echo "setup.sh: using $PYTHON ($("$PYTHON" --version 2>&1))"
 
+# bubblewrap confines student code where the image lets it create namespaces (else the grader falls back to an
+# unprivileged user); a missing package is not fatal.
+if ! command -v bwrap >/dev/null 2>&1; then
+    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends bubblewrap; } \
+        || echo "setup.sh: warning: bubblewrap could not be installed; student code will run as an unprivileged user"
+fi
+
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --no-cache-dir -c constraints.txt ./
 "$VENV/bin/autograder" --help >/dev/null
@@ -80,13 +87,16 @@ _RUN_AUTOGRADER = r"""#!/usr/bin/env bash
 #
 #   AUTOGRADER_ROOT     the Gradescope folder (default /autograder)
 #   AUTOGRADER_PROFILE  the data profile of course.yml (default full)
-#   AUTOGRADER_RUN_AS   the user that runs student code; by default, when run as root, the unprivileged user
-#                       "student" (created if missing); set it empty to keep the grader's own user
+#   AUTOGRADER_ISOLATION  how student code is confined (default auto: bubblewrap where the image allows it,
+#                       else the unprivileged user below, else none); the level used is written in results.json
+#   AUTOGRADER_RUN_AS   the unprivileged user of the fallback level (and that bubblewrap is started as, as root);
+#                       by default, when run as root, "student" (created if missing); set it empty for none
 set -uo pipefail
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 SOURCE="$ROOT/source"
 RESULTS="$ROOT/results/results.json"
 PROFILE="${AUTOGRADER_PROFILE:-full}"
+ISOLATION="${AUTOGRADER_ISOLATION:-auto}"
 ASSIGNMENT="__ASSIGNMENT__"
 
 LOG="$(mktemp "${TMPDIR:-/tmp}/autograder-log.XXXXXX")" || LOG=/dev/null
@@ -130,7 +140,7 @@ fi
 
 autograder --course "$SOURCE/course.yml" gradescope --assignment "$ASSIGNMENT" --profile "$PROFILE" \
     --submission "$ROOT/submission" --results "$RESULTS" --references "$SOURCE/reference.json" \
-    ${RUN_AS[@]+"${RUN_AS[@]}"} 2>&1 | tee "$LOG"
+    --isolation "$ISOLATION" ${RUN_AS[@]+"${RUN_AS[@]}"} 2>&1 | tee "$LOG"
 status="${PIPESTATUS[0]}"
 if [ "$status" -ne 0 ] || [ ! -s "$RESULTS" ]; then
     write_failure "the grader exited with status $status"

@@ -1,10 +1,12 @@
-"""Grading results: records, Gradescope's results.json, student feedback, the class gradebook."""
+"""Grading results: records (authenticated), Gradescope's results.json, student feedback, the class gradebook."""
 
 from .atomic import write_atomic
 from .feedback import render_feedback, write_feedback
 from .gradebook import render_gradebook, write_gradebook
 from .gradescope import to_gradescope, write_results_json
+from .integrity import RecordKeyError, load_record_key, sign_record, verify_record
 from .records import STATUSES, CheckResult, SubmissionResult
 
-__all__ = ["STATUSES", "CheckResult", "SubmissionResult", "render_feedback", "render_gradebook", "to_gradescope",
-           "write_atomic", "write_feedback", "write_gradebook", "write_results_json"]
+__all__ = ["STATUSES", "CheckResult", "RecordKeyError", "SubmissionResult", "load_record_key", "render_feedback",
+           "render_gradebook", "sign_record", "to_gradescope", "verify_record", "write_atomic", "write_feedback",
+           "write_gradebook", "write_results_json"]

@@ -22,6 +22,7 @@ _STATUS_LABEL = {
     "timeout": "Timed out",
     "crashed": "Your code crashed the worker",
     "grader_error": "Grader error (not your fault: your instructor has been told)",
+    "budget_exhausted": "Not run to the end: your submission used up its time budget",
 }
 
 
@@ -38,6 +39,8 @@ def check_output(result: CheckResult) -> str:
 
 def to_gradescope(result: SubmissionResult) -> dict[str, Any]:
     summary = f"{result.assignment} ({result.profile} profile): {result.score:g} / {result.max_score:g} points"
+    if result.isolation:
+        summary += f"\nStudent code ran under isolation level: {result.isolation}"
     if result.message:
         summary += f"\n{result.message}"
     return {

@@ -11,7 +11,8 @@ from typing import Any
 # timeout       a call ran past its time budget; the worker was killed
 # crashed       the worker died, broke a limit (memory, output) or spoke out of turn
 # grader_error  the check itself failed: a bug on our side, flagged for the instructor
-STATUSES = ("passed", "failed", "error", "timeout", "crashed", "grader_error")
+# budget_exhausted  the submission's time budget (limits.submission_s) was spent before or during the check
+STATUSES = ("passed", "failed", "error", "timeout", "crashed", "grader_error", "budget_exhausted")
 
 
 @dataclass
@@ -45,6 +46,8 @@ class SubmissionResult:
     fingerprint: str = ""
     grader_version: str = ""
     device: str = ""
+    isolation: str = ""  # how the worker was confined: "bwrap", "user" or "none"
+    flags: list[str] = field(default_factory=list)  # findings a person should look at (e.g. embedded data)
 
     @property
     def score(self) -> float:

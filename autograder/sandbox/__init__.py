@@ -10,17 +10,24 @@ Typical use::
         logits = w.call_method(model, "__call__", torch.zeros(8, 784), timeout=10).value
 
 Modules: ``session`` (grader side, :class:`WorkerSession`), ``worker`` (the worker program, run by file path),
-``codec`` (plain-data wire format shared by both sides), ``limits`` and ``errors``.
+``codec`` (plain-data wire format shared by both sides), ``limits`` and ``errors``; how a worker is confined:
+``isolation`` (the interface and the levels), ``bwrap``, ``user``, ``unconfined`` (one module per level),
+``choose`` (picking the level), ``process`` (start and stop), ``watchdog``, ``cgroup``, ``scratch``, ``protocol``.
 """
 
+from .choose import choose_isolation
 from .codec import CodecError, Handle, NotPlainData
 from .errors import LimitExceeded, ProtocolError, StudentError, WorkerCrashed, WorkerError, WorkerTimeout
+from .isolation import LEVELS, Isolation, IsolationError
 from .limits import Limits
 from .session import Reply, WorkerSession
 
 __all__ = [
+    "LEVELS",
     "CodecError",
     "Handle",
+    "Isolation",
+    "IsolationError",
     "LimitExceeded",
     "Limits",
     "NotPlainData",
@@ -31,4 +38,5 @@ __all__ = [
     "WorkerError",
     "WorkerSession",
     "WorkerTimeout",
+    "choose_isolation",
 ]

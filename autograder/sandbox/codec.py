@@ -44,11 +44,20 @@ Nothing is ever unpickled: arrays are written with ``allow_pickle=False`` and re
 larger than the exchange's ``max_file_bytes``, and its ``.npy`` header must describe exactly the bytes that follow
 it (so a forged header cannot make the reader allocate more than the file holds). Any malformed message raises
 :class:`CodecError`.
+
+Bounded replies
+---------------
+A :class:`Decoder` may be given ``max_bytes``: the reply's JSON text (measured by re-encoding it the way the worker
+does) plus every exchange file, counted from its size *before* it is loaded, plus the copies decoding makes
+(Python strings of string columns, pandas' own copies) must stay under it; and ``max_files``: the number of
+exchange files read for one reply. And ``expect``, a :class:`ReplyCheck` (``expect.py`` builds them from a
+check's declaration): it sees the whole wire form before anything is loaded, then each array's header.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import math
 import os
 import re
@@ -58,7 +67,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -66,12 +75,14 @@ __all__ = [
     "HANDLE_TEXT_CHARS",
     "MAX_DEPTH",
     "TAG",
+    "ArrayHeader",
     "CodecError",
     "Decoder",
     "Encoder",
     "Exchange",
     "Handle",
     "NotPlainData",
+    "ReplyCheck",
     "handle_record",
     "qualified_type_name",
 ]
@@ -91,6 +102,8 @@ _MASKED_DTYPES = frozenset(
     {"Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32", "Float64", "boolean"}
 )
 _STRING_STORAGES = frozenset({"python", "pyarrow"})
+_PY_STR_BYTES = 80
+"""Bytes charged per Python ``str`` made from a string column (object header, pointer), on top of its text."""
 
 
 class CodecError(ValueError):
@@ -117,6 +130,32 @@ class Handle:
     type: str
     repr: str
     worker: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class ArrayHeader:
+    """What an exchange file's ``.npy`` header promises, read (and checked against the file size) before loading.
+
+    Attributes:
+        name: the exchange file's basename.
+        shape: the array's shape.
+        dtype: the array's dtype (never an object dtype).
+        file_bytes: the file's size: header plus data.
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    file_bytes: int
+
+
+class ReplyCheck(Protocol):
+    """What a decoder is told to expect (``expect.Returns`` implements it)."""
+
+    def vet(self, data: Any) -> Callable[[ArrayHeader], None]:
+        """Check the wire form before anything is loaded (raise :class:`CodecError`); return the check of each
+        array header, called before that array is loaded."""
+        ...  # pragma: no cover - protocol
 
 
 def qualified_type_name(obj: object) -> str:
@@ -164,8 +203,12 @@ class Exchange:
             raise
         return name
 
-    def load(self, name: object) -> np.ndarray:
-        """Read and validate the exchange file ``name`` (as found in a message); raise :class:`CodecError`."""
+    def load(self, name: object, *, admit: Callable[[ArrayHeader], None] | None = None) -> np.ndarray:
+        """Read and validate the exchange file ``name`` (as found in a message); raise :class:`CodecError`.
+
+        ``admit`` is called with the validated header before the data is read; it refuses by raising
+        :class:`CodecError`.
+        """
         if not isinstance(name, str) or not _FILE_NAME.fullmatch(name):
             raise CodecError(f"bad exchange file name {name!r}")
         try:
@@ -194,6 +237,8 @@ class Exchange:
                     raise CodecError(
                         f"exchange file {name!r}: header promises {expected} bytes, file has {info.st_size}"
                     )
+                if admit is not None:
+                    admit(ArrayHeader(name, tuple(shape), dtype, info.st_size))
                 f.seek(0)
                 return np.load(f, allow_pickle=False)
             except CodecError:
@@ -425,18 +470,38 @@ class Decoder:
         on_handle: called with every decoded :class:`Handle`; returns what replaces it (worker side: the object
             from the handle table, raising :class:`CodecError` for an unknown id; grader side: the handle stamped
             with the worker's token).
+        max_bytes: cap on the bytes decoded (see "Bounded replies" above); ``None``: no cap.
+        max_files: cap on the exchange files read; ``None``: no cap.
+        expect: what the value must look like, checked before anything is loaded; ``None``: anything.
 
-    Every malformation raises :class:`CodecError`; ``files`` lists the exchange files that were read.
+    Every malformation raises :class:`CodecError`; ``files`` lists the exchange files that were read, ``used`` the
+    bytes counted against ``max_bytes`` so far. One decoder serves one message: the caps are for all its values.
     """
 
-    def __init__(self, exchange: Exchange, *, on_handle: Callable[[Handle], Any]) -> None:
+    def __init__(
+        self,
+        exchange: Exchange,
+        *,
+        on_handle: Callable[[Handle], Any],
+        max_bytes: int | None = None,
+        max_files: int | None = None,
+        expect: ReplyCheck | None = None,
+    ) -> None:
         self.exchange = exchange
         self.on_handle = on_handle
+        self.max_bytes = max_bytes
+        self.max_files = max_files
+        self.expect = expect
         self.files: list[str] = []
+        self.used = 0
+        self._check_header: Callable[[ArrayHeader], None] | None = None
 
     def decode(self, data: Any) -> Any:
         """Decode one encoded value."""
         try:
+            if self.max_bytes is not None:
+                self._charge(len(json.dumps(data, allow_nan=True, separators=(",", ":"))), "its JSON text")
+            self._check_header = self.expect.vet(data) if self.expect is not None else None
             return self._decode(data, 0)
         except CodecError:
             raise
@@ -469,7 +534,9 @@ class Decoder:
         if tag == "complex":
             return complex(_get(data, "re", (int, float)), _get(data, "im", (int, float)))
         if tag == "bytes":
-            return base64.b64decode(_get(data, "b64", str), validate=True)
+            text = _get(data, "b64", str)
+            self._charge(len(text) * 3 // 4, "decoded bytes")
+            return base64.b64decode(text, validate=True)
         if tag == "ndarray":
             return self._load(data.get("file"))
         if tag == "tensor":
@@ -499,9 +566,26 @@ class Decoder:
         raise CodecError(f"unknown tag {tag!r}")
 
     def _load(self, name: Any) -> np.ndarray:
-        array = self.exchange.load(name)
+        if self.max_files is not None and len(self.files) >= self.max_files:
+            raise CodecError(f"reply holds more than {self.max_files} arrays")
+        array = self.exchange.load(name, admit=self._admit)
         self.files.append(name)
         return array
+
+    def _admit(self, header: ArrayHeader) -> None:
+        """Before an array is loaded: its header must fit the expectation and its size the byte cap."""
+        if self._check_header is not None:
+            self._check_header(header)
+        self._charge(header.file_bytes, f"exchange file {header.name}")
+
+    def _charge(self, size: int, what: str) -> None:
+        """Count ``size`` more bytes against ``max_bytes`` (before they are allocated)."""
+        self.used += size
+        if self.max_bytes is not None and self.used > self.max_bytes:
+            raise CodecError(
+                f"reply holds more than {self.max_bytes} bytes (JSON text, arrays and decoding copies; "
+                f"{self.used} counted when reaching {what}, {len(self.files)} arrays loaded before it)"
+            )
 
     def _index(self, record: dict[str, Any], pd: Any, depth: int) -> Any:
         name = self._decode(record.get("name"), depth + 1)
@@ -534,6 +618,7 @@ class Decoder:
             texts = self._load(record.get("values"))
             if texts.ndim != 1 or texts.dtype.kind != "U":
                 raise CodecError("string column must be a 1-D unicode array")
+            self._charge(texts.size * _PY_STR_BYTES + texts.nbytes, "a string column's Python strings")
             objects = texts.astype(object)
             missing = None if record.get("na") is None else self._mask(record.get("na"), len(objects))
             storage = _get(record, "storage", str)
@@ -556,6 +641,7 @@ class Decoder:
                 raise CodecError(f"unknown masked dtype {name!r}")
             values = self._load(record.get("values"))
             missing = self._mask(record.get("na"), len(values))
+            self._charge(values.nbytes + missing.nbytes, "a masked column's copy")
             array = pd.array(values, dtype=name)
             array[missing] = pd.NA
             return array, array.dtype
@@ -578,6 +664,7 @@ class Decoder:
             if type(column) is not dict:
                 raise CodecError("column record must be an object")
             values, dtype = self._column(column, pd, depth + 1)
+            self._charge(int(getattr(values, "nbytes", 0)), "a dataframe column's copy")
             if len(values) != len(index):
                 raise CodecError(f"column {position} has {len(values)} values, the index {len(index)}")
             series[position] = pd.Series(values, dtype=dtype, copy=False)

@@ -25,7 +25,19 @@ class Limits:
         max_log_bytes: a worker whose total stdout+stderr exceeds this is killed (``LimitExceeded("output")``).
         startup_timeout_s: how long the worker may take to start (import numpy and torch) and say hello.
         message_bytes: the longest reply line (JSON) accepted from the worker; arrays travel as ``.npy`` files
-            and are bounded by ``memory_mb`` instead.
+            and are bounded by ``reply_bytes``.
+        reply_bytes: the most the grader decodes from one reply: its JSON text plus every array, counted from the
+            ``.npy`` headers before anything is loaded (``codec.Decoder``); a larger reply is refused
+            (``ProtocolError``) without being materialised. The course sets it from ``limits.reply_mb``.
+        reply_files: the most arrays (exchange files) one reply may hold.
+        max_processes: processes the worker may have at once (a fork bomb is killed). Set inside the worker as
+            ``RLIMIT_NPROC`` where the kernel enforces it (not for root), counted by the watchdog everywhere, and
+            the ``pids.max`` of the worker's cgroup where the machine delegates one.
+        disk_mb: bytes the worker may write into its writable folders in all (the watchdog walks them), and the
+            largest single file (``RLIMIT_FSIZE``, set inside the worker).
+        max_files: files and folders the worker may create in its writable folders.
+        max_open_files: ``RLIMIT_NOFILE`` inside the worker.
+        tmp_mb: size of the private ``/tmp`` (a memory-backed tmpfs) under bubblewrap.
     """
 
     memory_mb: int = 4096
@@ -33,9 +45,18 @@ class Limits:
     max_log_bytes: int = 16 * 1024 * 1024
     startup_timeout_s: float = 120.0
     message_bytes: int = 64 * 1024 * 1024
+    reply_bytes: int = 256 * 1024 * 1024
+    reply_files: int = 10_000
+    max_processes: int = 64
+    disk_mb: int = 1024
+    max_files: int = 10_000
+    max_open_files: int = 1024
+    tmp_mb: int = 256
 
     def __post_init__(self) -> None:
-        for name in ("memory_mb", "output_bytes", "max_log_bytes", "startup_timeout_s", "message_bytes"):
+        for name in ("memory_mb", "output_bytes", "max_log_bytes", "startup_timeout_s", "message_bytes",
+                     "reply_bytes", "reply_files",
+                     "max_processes", "disk_mb", "max_files", "max_open_files", "tmp_mb"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"Limits.{name} must be positive, got {getattr(self, name)!r}")
         if self.output_bytes < 256:

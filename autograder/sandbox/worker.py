@@ -4,7 +4,7 @@ This file is *not* imported by the grader. :class:`~autograder.sandbox.session.W
 with ``codec.py``, into a grader-owned runtime folder (``<scratch>/runtime/``) and runs it by file path::
 
     python -s -P -B -u <scratch>/runtime/worker.py --request-fd R --reply-fd W --exchange DIR \\
-        --modules trees,mnist_mlp --parent-pid PID
+        --modules trees,mnist_mlp --parent-pid PID --rlimits nproc=512,fsize=1073741824,nofile=1024
 
 with the submission's scratch copy (``<scratch>/work/``) as working directory. ``-s -P`` keep the user site and
 the script folder off ``sys.path`` (``-I`` would also imply ``-E``, which would make the interpreter ignore the
@@ -44,6 +44,7 @@ import json
 import os
 import random
 import reprlib
+import resource
 import signal
 import sys
 import traceback
@@ -85,6 +86,23 @@ def die_with_parent(parent_pid: int) -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent_pid:
         os._exit(70)
+
+
+def set_rlimits(spec: str) -> None:
+    """Lower this process's resource limits (inherited by everything it starts): ``"nproc=512,fsize=..."``.
+
+    No core dumps, ever. Limits are only lowered, never raised, so a grader that already runs under tighter
+    limits keeps them. Set before any student code runs, inside whatever isolation the worker was started in.
+    """
+    names = {"nproc": resource.RLIMIT_NPROC, "fsize": resource.RLIMIT_FSIZE, "nofile": resource.RLIMIT_NOFILE}
+    wanted = {resource.RLIMIT_CORE: 0}
+    for item in filter(None, spec.split(",")):
+        key, _, value = item.partition("=")
+        wanted[names[key]] = int(value)
+    for which, value in wanted.items():
+        soft, hard = resource.getrlimit(which)
+        new = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(which, (new, new))
 
 
 def cut(text: str, limit: int) -> str:
@@ -351,9 +369,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exchange", type=Path, required=True)
     parser.add_argument("--modules", default="")
     parser.add_argument("--parent-pid", type=int, required=True)
+    parser.add_argument("--rlimits", default="")
     options = parser.parse_args(argv)
 
     die_with_parent(options.parent_pid)
+    set_rlimits(options.rlimits)
     faulthandler.enable(file=sys.stderr, all_threads=True)  # a segfault leaves a Python traceback in the output
     for fd in (options.request_fd, options.reply_fd):
         os.set_inheritable(fd, False)  # processes the student spawns do not get the protocol pipes

@@ -35,4 +35,23 @@ WRONG_ANSWERS = {
         "new": "return np.where(long_flippers, bill_depth <= 15.0, bill_depth <= 14.95)",
         "fails": ["penguins.is_gentoo"],
     },
+    # The rule returns a column (n, 1) instead of one flag per row (n,): refused by the check's declared return.
+    "rule_returns_a_column": {
+        "module": "penguins",
+        "old": "return np.where(shallow_bill, body_mass > 3750, body_mass > 5025)",
+        "new": "return np.where(shallow_bill, body_mass > 3750, body_mass > 5025).reshape(-1, 1)",
+        "fails": ["penguins.is_gentoo_without_flipper"],
+    },
+    # train trains the model but reports a made-up, plausibly falling validation history instead of measuring
+    # it: only the judge's own measurement of the trained model can tell.
+    "made_up_history": {
+        "module": "mnist_mlp",
+        "old": """        logits = logits_in_batches(model, X_val, device)
+        history["val_loss"].append(F.cross_entropy(logits, y_val).item())
+        history["val_error"].append((logits.argmax(dim=1) != y_val).float().mean().item())""",
+        "new": """        epoch = len(history["val_loss"]) + 1
+        history["val_loss"].append(1.0 / epoch)
+        history["val_error"].append(0.2 / epoch)""",
+        "fails": ["mnist_mlp.train_history"],
+    },
 }

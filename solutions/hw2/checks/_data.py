@@ -1,6 +1,8 @@
-"""Judge-side data for the HW2 checks, loaded once per grading run with the profile's settings.
+"""Judge-side data for the HW2 checks: the data sets the judge preloaded, and values derived from them.
 
-Held-out labels are read here, in the grader process, and never sent to a worker.
+The data sets (``profiles.<p>.data`` in ``course.yml``) are loaded and checksummed by the judge before the first
+worker starts (:func:`autograder.data.registry.preload`); these helpers only read them with ``ctx.data``, so no
+data file is read while submissions run. Held-out labels stay in the grader process, never sent to a worker.
 """
 
 from __future__ import annotations
@@ -9,25 +11,34 @@ import numpy as np
 import pandas as pd
 
 from autograder.checks import Context
-from autograder.data import Splits, image_splits, load_image, load_mnist, load_penguins, load_temperature_splits, penguin_split
+from autograder.data import PenguinTables, Splits
 
 
 def temperature(ctx: Context) -> Splits:
-    return ctx.memo("temperature", lambda: load_temperature_splits(**ctx.data_settings("temperature")))
+    return ctx.data("temperature")
 
 
 def mnist(ctx: Context) -> Splits:
-    return ctx.memo("mnist", lambda: load_mnist(**ctx.data_settings("mnist")))
+    return ctx.data("mnist")
 
 
 def image(ctx: Context) -> Splits:
-    settings = ctx.data_settings("image")
-    return ctx.memo("image", lambda: image_splits(load_image(**settings)))
+    return ctx.data("image")
+
+
+def penguins(ctx: Context) -> PenguinTables:
+    return ctx.data("penguins")
+
+
+def penguin_raw(ctx: Context) -> pd.DataFrame:
+    """The raw penguin table (a fresh copy), missing values included."""
+    return penguins(ctx).raw
 
 
 def penguin_frames(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Raw (train, held-out) penguin rows, missing values included."""
-    return ctx.memo("penguins", lambda: penguin_split(load_penguins(), **ctx.data_settings("penguins")))
+    """Raw (train, held-out) penguin rows (fresh copies), missing values included."""
+    tables = penguins(ctx)
+    return tables.train, tables.held_out
 
 
 def penguin_features(df: pd.DataFrame, columns: pd.Index | None = None) -> tuple[pd.DataFrame, pd.Series]:

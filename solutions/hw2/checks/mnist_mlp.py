@@ -10,10 +10,20 @@ import torch
 
 from autograder.checks import Context, check
 from autograder.sandbox import Handle
+from autograder.sandbox.expect import Array, DictOf, ListOf
 
 from . import _data
 
 CONFIG_KEYS = ("hidden_sizes", "dropout", "lr", "epochs", "batch_size", "optimizer")
+HISTORY_KEYS = ("train_loss", "val_loss", "val_error")
+VAL_LOSS_RTOL, VAL_LOSS_ATOL = 0.02, 1e-3
+"""How far the reported final validation loss may be from the judge's: float32 on another device differs by
+~1e-6; 2% also lets through a mean of batch means over unequal batches, never a made-up number."""
+
+
+def _labels(n: int) -> Array:
+    """What ``predict`` returns for ``n`` images: integer labels of shape ``(n,)``."""
+    return Array((n,), kinds="iu")
 
 
 def _build(ctx: Context, hidden_sizes: Any = (256,), dropout: float = 0.0) -> Handle:
@@ -23,9 +33,17 @@ def _build(ctx: Context, hidden_sizes: Any = (256,), dropout: float = 0.0) -> Ha
 
 
 def _forward(ctx: Context, model: Handle, X: np.ndarray) -> np.ndarray:
-    out = ctx.call_method(model, "__call__", torch.from_numpy(X.astype(np.float32)))
-    ctx.expect_type(out, torch.Tensor, "the model's output")
+    """The model's logits for ``X`` (a float tensor of shape ``(len(X), 10)``), as float64."""
+    out = ctx.call_method(model, "__call__", torch.from_numpy(X.astype(np.float32)),
+                          returns=Array((len(X), 10), kinds="f", forms=("tensor",)))
     return out.double().numpy()
+
+
+def _cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Mean cross-entropy of ``softmax(logits)`` against integer ``labels`` (as ``F.cross_entropy``), in float64."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-log_probs[np.arange(len(labels)), labels].mean())
 
 
 @check("mnist_mlp", "build_mlp", "build_mlp: 784 inputs, 10 logits, the requested layers, a nonlinearity")
@@ -33,9 +51,8 @@ def build_mlp(ctx: Context) -> None:
     model = _build(ctx, (64, 32))
     ctx.call_method(model, "eval")
     X = ctx.rng.random((16, 784))
-    out = _forward(ctx, model, X)
-    ctx.expect(out.shape == (16, 10), f"a batch of 16 images should give logits of shape (16, 10), got {out.shape}")
-    state = ctx.call_method(model, "state_dict")
+    _forward(ctx, model, X)  # a batch of 16 images gives logits of shape (16, 10)
+    state = ctx.call_method(model, "state_dict", returns=DictOf(Array(forms=("tensor",))))
     n_params = sum(int(np.prod(t.shape)) for t in state.values())
     expected = 784 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10
     ctx.expect(n_params == expected,
@@ -48,23 +65,36 @@ def build_mlp(ctx: Context) -> None:
     _build(ctx, (32,), dropout=0.5)  # dropout must be accepted
 
 
-@check("mnist_mlp", "train_history", "train returns per-epoch histories with falling training loss")
+@check("mnist_mlp", "train_history", "train returns per-epoch histories: falling training loss, and the final "
+       "validation loss and error of the model it trained")
 def train_history(ctx: Context) -> None:
     data = _data.mnist(ctx)
     n, epochs = int(ctx.param("history_rows", 1024)), 3
+    X_val, y_val = data.val.X[:256], data.val.y[:256]
     model = _build(ctx, (128,))
-    history = ctx.call("mnist_mlp.train", model, data.train.X[:n], data.train.y[:n], data.val.X[:256], data.val.y[:256],
-                       lr=0.05, epochs=epochs, batch_size=64, optimizer="sgd", device=ctx.device, seed=ctx.seed)
-    ctx.expect_type(history, dict, "train(...)")
-    for key in ("train_loss", "val_loss", "val_error"):
-        ctx.expect(key in history, f"train(...) returned no {key!r} (keys: {sorted(history)})")
-        values = history[key]
-        ctx.expect(isinstance(values, list) and len(values) == epochs,
-                   f"{key} should be a list with one value per epoch ({epochs}), got {values!r:.200}")
-        ctx.expect(all(isinstance(v, (int, float)) and np.isfinite(v) for v in values), f"{key} has non-finite values: {values}")
+    history = ctx.call("mnist_mlp.train", model, data.train.X[:n], data.train.y[:n], X_val, y_val,
+                       lr=0.05, epochs=epochs, batch_size=64, optimizer="sgd", device=ctx.device, seed=ctx.seed,
+                       returns={key: ListOf(float, epochs) for key in HISTORY_KEYS})
+    for key in HISTORY_KEYS:
+        ctx.expect(all(np.isfinite(v) for v in history[key]), f"{key} has non-finite values: {history[key]}")
     ctx.expect(all(0.0 <= v <= 1.0 for v in history["val_error"]), f"val_error is an error rate in [0, 1], got {history['val_error']}")
     losses = history["train_loss"]
     ctx.expect(losses[-1] < losses[0], f"training loss did not fall over {epochs} epochs: {losses}")
+
+    # The numbers must describe the model train() returned: the judge measures it on the same validation images
+    # (on the CPU, in eval mode) with the labels it holds.
+    ctx.call_method(model, "cpu")
+    ctx.call_method(model, "eval")
+    logits = _forward(ctx, model, X_val)
+    ctx.expect(bool(np.isfinite(logits).all()), "the trained model's logits on the validation images are not finite")
+    loss, error = _cross_entropy(logits, y_val), float(np.mean(logits.argmax(axis=1) != y_val))
+    reported_loss, reported_error = history["val_loss"][-1], history["val_error"][-1]
+    ctx.expect(abs(reported_loss - loss) <= VAL_LOSS_RTOL * loss + VAL_LOSS_ATOL,
+               f"the last val_loss ({reported_loss:.4f}) is not the validation loss of the trained model: measured "
+               f"on the same {len(y_val)} validation images in eval mode it is {loss:.4f}")
+    ctx.expect(abs(reported_error - error) <= 1.5 / len(y_val),
+               f"the last val_error ({reported_error:.4f}) is not the validation error of the trained model: measured "
+               f"on the same {len(y_val)} validation images in eval mode it is {error:.4f}")
 
 
 @check("mnist_mlp", "overfit_batch", "train can overfit a fixed batch of 256 images")
@@ -74,8 +104,7 @@ def overfit_batch(ctx: Context) -> None:
     model = _build(ctx, (256,))
     ctx.call("mnist_mlp.train", model, X, y, X, y, lr=1e-3, epochs=int(ctx.param("overfit_epochs", 100)),
              batch_size=256, optimizer="adam", device=ctx.device, seed=ctx.seed)
-    predicted = np.asarray(ctx.call("mnist_mlp.predict", model, X, device=ctx.device))
-    ctx.expect(predicted.shape == y.shape, f"predict returned shape {predicted.shape}, expected {y.shape}")
+    predicted = np.asarray(ctx.call("mnist_mlp.predict", model, X, device=ctx.device, returns=_labels(len(X))))
     ctx.expect_threshold("overfit_accuracy", float(np.mean(predicted == y)), "accuracy on the batch it was trained on")
 
 
@@ -105,8 +134,8 @@ def best_config(ctx: Context) -> None:
              lr=config["lr"], epochs=config["epochs"], batch_size=config["batch_size"],
              optimizer=config["optimizer"], device=ctx.device, seed=ctx.seed)
     # The worker sees held-out images only; the judge holds the labels.
-    predicted = np.asarray(ctx.call("mnist_mlp.predict", model, data.test.X, device=ctx.device))
-    ctx.expect(predicted.shape == data.test.y.shape, f"predict returned shape {predicted.shape}, expected {data.test.y.shape}")
+    predicted = np.asarray(ctx.call("mnist_mlp.predict", model, data.test.X, device=ctx.device,
+                                    returns=_labels(len(data.test.X))))
     ctx.expect_threshold("mnist_test_error", float(np.mean(predicted != data.test.y)), "held-out error rate")
 
 
@@ -114,7 +143,7 @@ def best_config(ctx: Context) -> None:
 def model_round_trip(ctx: Context) -> None:
     X = _data.mnist(ctx).test.X[:200]
     model = _build(ctx, (32,))
-    before = np.asarray(ctx.call("mnist_mlp.predict", model, X))
+    before = np.asarray(ctx.call("mnist_mlp.predict", model, X, returns=_labels(len(X))))
     ctx.expect(before.dtype == np.int64, f"predict should return int64 labels, got {before.dtype}")
     ctx.call("mnist_mlp.save_model", model, "model.pt")
     try:
@@ -129,6 +158,6 @@ def model_round_trip(ctx: Context) -> None:
     ctx.restart_worker()
     loaded = ctx.call("mnist_mlp.load_model", "model.pt")
     ctx.expect(isinstance(loaded, Handle), f"load_model should return a torch.nn.Module, got {type(loaded).__name__}")
-    after = np.asarray(ctx.call("mnist_mlp.predict", loaded, X))
-    agree = float(np.mean(after == before)) if after.shape == before.shape else 0.0
+    after = np.asarray(ctx.call("mnist_mlp.predict", loaded, X, returns=_labels(len(X))))
+    agree = float(np.mean(after == before))
     ctx.expect(agree == 1.0, f"the loaded model's predictions differ from the saved model's on {100 * (1 - agree):.1f}% of images")

@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 
 from autograder.checks import Context, check
-from autograder.data import load_penguins
 from autograder.sandbox import Handle
+from autograder.sandbox.expect import Array
 
 from . import _data
 
 
 @check("penguins", "prepare_features", "prepare_features: complete rows, no year, one-hot island and sex, all numeric")
 def prepare_features(ctx: Context) -> None:
-    raw = ctx.memo("penguins_raw", load_penguins)
+    raw = _data.penguin_raw(ctx)
     result = ctx.call("penguins.prepare_features", raw)
     ctx.expect(isinstance(result, (tuple, list)) and len(result) == 2, "prepare_features should return (X, y)")
     X, y = result
@@ -45,9 +45,8 @@ def _held_out(ctx: Context) -> tuple[pd.DataFrame, pd.Series]:
 
 
 def _rule_accuracy(ctx: Context, rule: str, X: pd.DataFrame, is_gentoo: np.ndarray) -> float:
-    got = np.asarray(ctx.call(f"penguins.{rule}", X))
-    ctx.expect(got.shape == is_gentoo.shape, f"{rule} returned shape {got.shape}, expected {is_gentoo.shape}")
-    ctx.expect(got.dtype == np.bool_, f"{rule} should return a boolean array, got dtype {got.dtype}")
+    got = np.asarray(ctx.call(f"penguins.{rule}", X,
+                              returns=Array(is_gentoo.shape, kinds="b", forms=("ndarray", "tensor", "series"))))
     return float(np.mean(got == is_gentoo))
 
 
@@ -74,6 +73,5 @@ def classifier(ctx: Context) -> None:
     X_train, y_train = _data.penguin_features(train)
     X_test, y_test = _held_out(ctx)
     ctx.call_method(estimator, "fit", X_train, y_train)
-    predicted = np.asarray(ctx.call_method(estimator, "predict", X_test)).astype(str)
-    ctx.expect(predicted.shape == y_test.shape, f"predict returned shape {predicted.shape}, expected {y_test.shape}")
+    predicted = np.asarray(ctx.call_method(estimator, "predict", X_test, returns=Array(y_test.shape))).astype(str)
     ctx.expect_threshold("classifier_accuracy", float(np.mean(predicted == y_test.to_numpy())), "held-out accuracy")

@@ -7,6 +7,7 @@ import torch
 
 from autograder.checks import Context, check
 from autograder.sandbox import Handle
+from autograder.sandbox.expect import Array, DictOf
 
 from . import _data
 
@@ -23,8 +24,8 @@ def reference_encoding(coords: np.ndarray, num_freqs: int) -> np.ndarray:
 def positional_encoding(ctx: Context) -> None:
     coords = ctx.rng.random((32, 2)).astype(np.float32)
     for num_freqs in (0, 1, 3, 6):
-        got = ctx.call("posenc.positional_encoding", torch.from_numpy(coords), num_freqs)
-        ctx.expect_type(got, torch.Tensor, f"positional_encoding(coords, {num_freqs})")
+        got = ctx.call("posenc.positional_encoding", torch.from_numpy(coords), num_freqs,
+                       returns=Array((len(coords), 2 + 4 * num_freqs), kinds="f", forms=("tensor",)))
         ctx.expect_close(got.double().numpy(), reference_encoding(coords.astype(np.float64), num_freqs),
                          what=f"positional_encoding(coords, {num_freqs})", rtol=0.0, atol=1e-4)
 
@@ -33,11 +34,11 @@ def positional_encoding(ctx: Context) -> None:
 def coord_mlp(ctx: Context) -> None:
     model = ctx.call("posenc.CoordMLP", 10, hidden=32, depth=3)
     ctx.expect(isinstance(model, Handle), f"CoordMLP(...) should be a torch.nn.Module, got {type(model).__name__}")
-    out = ctx.call_method(model, "__call__", torch.from_numpy((ctx.rng.normal(size=(50, 10)) * 5).astype(np.float32)))
-    ctx.expect_type(out, torch.Tensor, "CoordMLP output")
-    ctx.expect(tuple(out.shape) == (50, 3), f"CoordMLP(10) maps (50, 10) to {tuple(out.shape)}, expected (50, 3)")
+    out = ctx.call_method(model, "__call__", torch.from_numpy((ctx.rng.normal(size=(50, 10)) * 5).astype(np.float32)),
+                          returns=Array((50, 3), kinds="f", forms=("tensor",)))
     ctx.expect(bool(((out >= 0) & (out <= 1)).all()), "colours should be in [0, 1]: end with a sigmoid")
-    shapes = [tuple(t.shape) for t in ctx.call_method(model, "state_dict").values()]
+    state = ctx.call_method(model, "state_dict", returns=DictOf(Array(forms=("tensor",))))
+    shapes = [tuple(t.shape) for t in state.values()]
     ctx.expect((32, 10) in shapes, f"no first layer of width hidden=32 on 10 inputs (weight shapes: {shapes})")
 
 
@@ -49,10 +50,8 @@ def _held_out_psnr(ctx: Context, num_freqs: int) -> float:
         model = ctx.call("posenc.fit_image", data.train.X, data.train.y, num_freqs=num_freqs,
                          steps=int(ctx.param("posenc_steps")), lr=float(ctx.param("posenc_lr")),
                          device=ctx.device, seed=ctx.seed)
-        predicted = ctx.call("posenc.predict_colors", model, data.test.X, num_freqs, device=ctx.device)
-        ctx.expect_type(predicted, torch.Tensor, "predict_colors(...)")
-        ctx.expect(tuple(predicted.shape) == data.test.y.shape,
-                   f"predict_colors returned shape {tuple(predicted.shape)}, expected {data.test.y.shape}")
+        predicted = ctx.call("posenc.predict_colors", model, data.test.X, num_freqs, device=ctx.device,
+                             returns=Array(data.test.y.shape, kinds="f", forms=("tensor",)))
         mse = float(np.mean((predicted.double().numpy().clip(0, 1) - data.test.y) ** 2))
         ctx.shared[key] = 10 * np.log10(1.0 / max(mse, 1e-12))
     return ctx.shared[key]

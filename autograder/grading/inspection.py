@@ -1,0 +1,134 @@
+"""Look at a submission's modules before any of its code runs: size caps and embedded data.
+
+Nothing here executes student code: sizes come from the file system and literals from the module's syntax tree
+(:func:`ast.parse`). Two outcomes:
+
+- a module over ``limits.module_kb`` is *refused*: it is not given to the worker and the checks of its tasks fail;
+- a module carrying a large literal (a string or bytes constant, or a list/tuple/set/dict display of constants,
+  over ``limits.literal_kb``) is *flagged*: still graded, but marked for a person to look at, as an embedded
+  answer key is the remaining way to cheat on public data.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Inspection", "find_large_literals", "format_size", "inspect_modules"]
+
+_DISPLAYS = {ast.List: "list", ast.Tuple: "tuple", ast.Set: "set", ast.Dict: "dict"}
+
+
+@dataclass
+class Inspection:
+    """What was found in a submission's modules.
+
+    Attributes:
+        accepted: module name -> file, for the modules small enough to be graded.
+        refused: module name -> why it is not graded (e.g. ``"trees.py is 3.2 MiB, over the 1024 KiB limit ..."``).
+        flags: one line per finding a person should look at (refused modules and large literals).
+    """
+
+    accepted: dict[str, Path] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+
+
+def format_size(size: int) -> str:
+    """``1536`` -> ``"1.5 KiB"``, ``3355443`` -> ``"3.2 MiB"`` (bytes under 1 KiB: ``"900 B"``)."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MiB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KiB" if size >= 10 * 1024 else f"{size / 1024:.1f} KiB"
+    return f"{size} B"
+
+
+def inspect_modules(modules: Mapping[str, Path], *, module_kb: int, literal_kb: int) -> Inspection:
+    """Refuse modules over ``module_kb`` KiB and flag large literals in the others (see the module docstring)."""
+    found = Inspection()
+    for name, path in sorted(modules.items()):
+        size = path.stat().st_size
+        if size > module_kb * 1024:
+            reason = f"{name}.py is {format_size(size)}, over the {module_kb} KiB limit for a module"
+            found.refused[name] = reason
+            found.flags.append(f"{reason}: not graded")
+            continue
+        found.accepted[name] = path
+        found.flags.extend(find_large_literals(path.read_bytes(), f"{name}.py", literal_kb * 1024))
+    return found
+
+
+def find_large_literals(source: bytes, filename: str, limit: int) -> list[str]:
+    """One line per literal over ``limit`` bytes in ``source`` (outermost only), in source order.
+
+    A module that does not parse is not flagged (the worker reports its syntax error to the student), except
+    when it is too deeply nested for the parser: that is unusual enough for a person to look at.
+    """
+    try:
+        tree = ast.parse(source, filename=filename)
+    except (SyntaxError, ValueError):
+        return []
+    except (RecursionError, MemoryError):
+        return [f"{filename}: too deeply nested to inspect (a person should look)"]
+    return [f"{filename} line {line}: a {format_size(size)} {kind} (embedded data? a person should look)"
+            for line, size, kind in _walk(tree, limit)]
+
+
+def _walk(tree: ast.AST, limit: int) -> list[tuple[int, int, str]]:
+    """``(line, size, kind)`` of every outermost literal over ``limit`` in ``tree``, in source order.
+
+    Iterative (no recursion): a long chain like ``x + 1 + 1 + ...`` is a very deep tree.
+    """
+    nodes = list(ast.walk(tree))  # breadth first: every parent before its children
+    sizes: dict[int, int | None] = {}
+    for node in reversed(nodes):  # children before their parents
+        sizes[id(node)] = _literal_size(node, sizes)
+    found: list[tuple[int, int, int, str]] = []
+    stack = list(ast.iter_child_nodes(tree))
+    while stack:
+        node = stack.pop()
+        size = sizes[id(node)]
+        if size is not None and size > limit:
+            found.append((node.lineno, node.col_offset, size, _kind(node)))  # type: ignore[attr-defined]
+        else:
+            stack.extend(ast.iter_child_nodes(node))
+    return [(line, size, kind) for line, _, size, kind in sorted(found)]
+
+
+def _literal_size(node: ast.AST, sizes: Mapping[int, int | None]) -> int | None:
+    """Bytes of data a literal node embeds, or ``None`` if ``node`` is not a literal (``sizes``: its children's).
+
+    Literals: constants (strings by their UTF-8 size, bytes by length, numbers by the length of their text),
+    signed numbers, ``+`` of literals (``"a" "b"`` is already one constant), and displays; in a display only the
+    literal parts count, so one name among a million numbers does not hide them.
+    """
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, str):
+            return len(value.encode("utf-8", "surrogatepass"))
+        if isinstance(value, bytes):
+            return len(value)
+        return len(repr(value))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return sizes[id(node.operand)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = sizes[id(node.left)], sizes[id(node.right)]
+        return None if left is None or right is None else left + right
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return sum(sizes[id(item)] or 0 for item in node.elts)
+    if isinstance(node, ast.Dict):
+        return sum(sizes[id(item)] or 0 for item in (*node.keys, *node.values) if item is not None)
+    return None
+
+
+def _kind(node: ast.AST) -> str:
+    while isinstance(node, ast.UnaryOp):
+        node = node.operand
+    if isinstance(node, ast.Constant):
+        return "bytes literal" if isinstance(node.value, bytes) else (
+            "string literal" if isinstance(node.value, str) else "number literal")
+    if isinstance(node, ast.BinOp):
+        return "concatenation of literals"
+    return f"{_DISPLAYS[type(node)]} display of constants"

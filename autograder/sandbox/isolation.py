@@ -1,0 +1,75 @@
+"""How a worker is confined: the isolation levels and how the grader picks one.
+
+Three levels, strongest first (the ``isolation`` column of ``grades.csv`` and the field of ``grading.json``):
+
+=========  =================================================================================================
+``bwrap``  bubblewrap (:mod:`.bwrap`): new user, PID, network, IPC, UTS and cgroup namespaces; an allow-list
+           file system in which the scratch folder is the only writable place; course data that ships inside
+           installed packages hidden; no network.
+``user``   an unprivileged user (:mod:`.user`), for machines where bubblewrap is missing or cannot create
+           namespaces (an unprivileged container, Gradescope's image). Needs the grader to run as root.
+``none``   the grader's own user, for development only: student code can read and write everything the
+           grader can. Said loudly wherever it is used.
+=========  =================================================================================================
+
+Every level gets the same resource limits, set inside the worker (``worker.py``: processes, file size, open
+files, no core dumps), the memory/output/disk/process watchdog (:mod:`.watchdog`) and, where the machine
+delegates one, a cgroup (:mod:`.cgroup`).
+
+The one interface every level implements is :class:`Isolation`: given the worker's command and its scratch
+layout, produce the command line and process settings that start it confined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+__all__ = ["LEVELS", "Isolation", "IsolationError", "Launch"]
+
+LEVELS = ("bwrap", "user", "none")
+
+
+class IsolationError(RuntimeError):
+    """The requested isolation level cannot be had on this machine (the message says why and what to do)."""
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How to start one worker: the full command line and the extra ``subprocess.Popen`` keyword arguments."""
+
+    argv: list[str]
+    popen: dict[str, Any] = field(default_factory=dict)
+
+
+class Isolation(Protocol):
+    """One isolation level (see the module docstring). Levels are chosen by :func:`.choose.choose_isolation`."""
+
+    name: str
+    """``"bwrap"``, ``"user"`` or ``"none"``."""
+
+    namespaced_pids: bool
+    """Whether the worker sees its own PID namespace (its pids are not the grader's)."""
+
+    def describe(self) -> str:
+        """One line for people: the level and what it means (printed once at the start of a run)."""
+        ...
+
+    def worker_owner(self) -> tuple[int, int] | None:
+        """``(uid, gid)`` that must own the worker's writable folders, or ``None`` to keep the grader's."""
+        ...
+
+    def launch(self, argv: Sequence[str], *, scratch: Path, work: Path, writable: Sequence[Path],
+               env: Mapping[str, str]) -> Launch:
+        """The confined command for ``argv`` (the worker's own command line).
+
+        ``scratch`` is the session's scratch root, ``work`` the worker's working folder, ``writable`` every
+        folder the worker may write (all below ``scratch``), ``env`` the worker's complete environment.
+        """
+        ...
+
+    def sweep(self) -> None:
+        """After a worker stopped: kill whatever it left running that the level can recognise."""
+        ...

@@ -1,0 +1,164 @@
+"""The scratch folder of one worker session: the only place student code may write.
+
+Layout (everything below ``scratch``; existing folders of these names are replaced)::
+
+    scratch/work/       the worker's cwd and first sys.path entry: ONLY <module>.py for each listed module that
+                        exists in the submission (regular files; symlinks are not copied). Files the student
+                        code writes here are what :meth:`WorkerSession.path` returns.
+    scratch/exchange/   .npy files carrying arrays both ways (cleared whenever a worker stops)
+    scratch/home/, scratch/tmp/   HOME and TMPDIR of the worker
+    scratch/logs/       worker-<n>.log: stdout+stderr of the n-th worker process (grader-owned, handed over as fds)
+    scratch/runtime/    copies of worker.py and codec.py (grader-owned, read-only for the worker)
+    scratch/empty/      an empty grader-owned folder, mounted read-only over hidden folders under bubblewrap
+
+The first four are the worker's (:meth:`Layout.writable`); the rest the grader's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["RUNTIME_FILES", "Layout", "check_reachable", "clear_folder"]
+
+RUNTIME_FILES = ("worker.py", "codec.py")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The folders of one session below ``root``."""
+
+    root: Path
+
+    @property
+    def work(self) -> Path:
+        return self.root / "work"
+
+    @property
+    def exchange(self) -> Path:
+        return self.root / "exchange"
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    @property
+    def tmp(self) -> Path:
+        return self.root / "tmp"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def runtime(self) -> Path:
+        return self.root / "runtime"
+
+    @property
+    def empty(self) -> Path:
+        return self.root / "empty"
+
+    def writable(self) -> tuple[Path, ...]:
+        """Folders the worker may write to."""
+        return (self.work, self.exchange, self.home, self.tmp)
+
+    def environment(self, gpu: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:
+        """The worker's complete environment (nothing is inherited unless listed here)."""
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "HOME": str(self.home),
+            "TMPDIR": str(self.tmp),
+            "MPLBACKEND": "Agg",
+            "USER": "student",  # getpass.getuser() (torch's caches) must not need a passwd entry in the sandbox
+            "LOGNAME": "student",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "CUBLAS_WORKSPACE_CONFIG": ":4096:8",
+        }
+        if "OMP_NUM_THREADS" in os.environ:
+            env["OMP_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"]
+        devices = gpu if gpu is not None else os.environ.get("CUDA_VISIBLE_DEVICES")
+        if devices is not None:
+            env["CUDA_VISIBLE_DEVICES"] = devices
+        for key, value in (extra or {}).items():
+            if not isinstance(key, str) or not isinstance(value, str) or not key or "=" in key:
+                raise ValueError(f"bad environment entry {key!r}={value!r}")
+            env[key] = value
+        return env
+
+    def prepare(self, submission: Path, modules: Sequence[str], owner: tuple[int, int] | None) -> None:
+        """Create the folders afresh, copy the listed modules and the worker runtime in.
+
+        ``owner``: ``(uid, gid)`` that gets the writable folders (the worker runs as another user), else ``None``.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        for folder in (*self.writable(), self.logs, self.runtime, self.empty):
+            if folder.is_symlink() or folder.is_file():
+                folder.unlink()
+            elif folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir(mode=0o700)
+        for name in modules:
+            source = submission / f"{name}.py"
+            try:
+                info = os.lstat(source)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(info.st_mode):  # a symlink could point at solutions or hidden checks: not copied
+                shutil.copyfile(source, self.work / source.name)
+        here = Path(__file__).resolve().parent
+        for name in RUNTIME_FILES:
+            shutil.copyfile(here / name, self.runtime / name)
+            (self.runtime / name).chmod(0o644)
+        self.runtime.chmod(0o755)
+        self.empty.chmod(0o555)
+        if owner is not None:
+            self.root.chmod(0o711)  # the worker's user passes through to its folders, and lists nothing else
+            check_reachable(self.root, *owner)
+            for folder in self.writable():
+                _chown_tree(folder, *owner)
+
+
+def clear_folder(folder: Path) -> None:
+    """Delete everything inside ``folder`` (not following symlinks)."""
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except FileNotFoundError:
+            pass
+
+
+def _chown_tree(folder: Path, uid: int, gid: int) -> None:
+    for root, dirs, files in os.walk(folder):
+        for name in [*dirs, *files]:
+            os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
+    os.chown(folder, uid, gid)
+
+
+def check_reachable(folder: Path, uid: int, gid: int) -> None:
+    """Raise ``PermissionError`` if ``uid`` cannot traverse every ancestor of ``folder`` (a 0700 parent)."""
+    for ancestor in [*reversed(folder.parents), folder]:
+        info = ancestor.stat()
+        mode = info.st_mode
+        if info.st_uid == uid:
+            ok = bool(mode & stat.S_IXUSR)
+        elif info.st_gid == gid:
+            ok = bool(mode & stat.S_IXGRP)
+        else:
+            ok = bool(mode & stat.S_IXOTH)
+        if not ok:
+            raise PermissionError(f"the worker's user (uid {uid}) cannot reach the scratch folder: {ancestor} is "
+                                  f"mode {stat.filemode(mode)}")

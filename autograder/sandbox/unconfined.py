@@ -1,0 +1,38 @@
+"""The ``none`` isolation level: the worker runs as the grader's own user. For development only.
+
+Student code can then read and write everything the grader can: the solutions, the hidden checks, the data,
+the output folder. The resource limits (set inside the worker), the watchdog and a cgroup where delegated still
+apply. The grader says so loudly wherever this level is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .isolation import Launch
+
+__all__ = ["NoIsolation"]
+
+
+@dataclass(frozen=True)
+class NoIsolation:
+    """No confinement beyond a scrubbed environment and resource limits."""
+
+    name: str = "none"
+    namespaced_pids: bool = False
+
+    def describe(self) -> str:
+        return ("none: NO ISOLATION - student code runs as the grader's own user and can read the answers and "
+                "change results; use only to develop the course, never to grade a class")
+
+    def worker_owner(self) -> tuple[int, int] | None:
+        return None
+
+    def launch(self, argv: Sequence[str], *, scratch: Path, work: Path, writable: Sequence[Path],
+               env: Mapping[str, str]) -> Launch:
+        return Launch(list(argv))
+
+    def sweep(self) -> None:
+        """Nothing can tell a stray of the student's from the grader's own processes here."""

@@ -1,0 +1,191 @@
+"""The watchdog: a thread per worker that kills it when it uses too much memory, output, disk or processes.
+
+It polls every :data:`INTERVAL_S` seconds:
+
+* memory: the *private* resident memory (``RssAnon + RssShmem``) of every process of the worker — the confining
+  process (``bwrap``) and everything below it, which under bubblewrap is every process of the sandbox's PID
+  namespace — above the worker's own start-up footprint (see :class:`~autograder.sandbox.limits.Limits`);
+* processes: how many there are (a fork bomb is also stopped by ``RLIMIT_NPROC`` or a pids cgroup where those
+  apply; this count is the backstop that works everywhere);
+* output: the size of the worker's log (stdout and stderr);
+* disk: the bytes and entries below the worker's writable folders (``RLIMIT_FSIZE`` caps any one file).
+
+It remembers every descendant it has seen, so :meth:`Watchdog.kill` reaches processes that left the worker's
+process group (``setsid``) or were re-parented when their parent died.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import psutil
+
+from .limits import Limits
+
+__all__ = ["INTERVAL_S", "Watchdog", "private_memory"]
+
+INTERVAL_S = 0.1
+_DISK_EVERY = 5  # the disk is walked every 5th poll (0.5 s): walking a folder costs more than reading /proc
+_MIB = 1024 * 1024
+
+
+class Watchdog:
+    """Thread that kills a worker (``pid`` and all its descendants) that exceeds ``limits``.
+
+    Args:
+        pid: the process the grader started (the worker, or the process that confines it).
+        log_path: the worker's log file (stdout and stderr).
+        limits: the limits to enforce.
+        folders: the worker's writable folders, whose total size is capped by ``limits.disk_mb``.
+    """
+
+    def __init__(self, pid: int, log_path: Path, limits: Limits, folders: Sequence[Path] = ()) -> None:
+        self._pid = pid
+        self._log_path = log_path
+        self._limits = limits
+        self._folders = tuple(folders)
+        self._root = psutil.Process(pid)
+        self._known: dict[int, psutil.Process] = {pid: self._root}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._violation: tuple[str, str] | None = None
+        self._baseline: int | None = None  # the worker's own footprint, measured when it says hello
+        self._polls = 0
+        self._thread = threading.Thread(target=self._run, name=f"sandbox-watchdog-{pid}", daemon=True)
+
+    @property
+    def violation(self) -> tuple[str, str] | None:
+        """``(kind, detail)`` of the limit that was exceeded, or ``None``."""
+        with self._lock:
+            return self._violation
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def set_baseline(self) -> None:
+        """Record the current footprint as the worker's own (not charged to the student); enables the memory cap."""
+        baseline = self.memory()
+        with self._lock:
+            self._baseline = baseline
+
+    def memory(self) -> int:
+        """Private resident bytes of the worker and its descendants."""
+        return sum(private_memory(process.pid) for process in self.processes())
+
+    def stop(self) -> None:
+        """Stop polling (returns once the thread has finished its current check)."""
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def kill(self) -> None:
+        """SIGKILL the worker's process group and every descendant seen so far (the worker itself is not reaped)."""
+        processes = self.processes()
+        try:
+            os.killpg(self._pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for process in processes:
+            try:
+                process.kill()  # psutil checks the process is still the one it saw (no pid reuse)
+            except psutil.Error:
+                pass
+
+    def processes(self) -> list[psutil.Process]:
+        """The worker, its current descendants, and earlier-seen descendants that still run."""
+        try:
+            for child in self._root.children(recursive=True):
+                self._known.setdefault(child.pid, child)
+        except psutil.Error:
+            pass
+        alive = []
+        for pid, process in list(self._known.items()):
+            try:
+                running = process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+            except psutil.Error:
+                running = False
+            if running:
+                alive.append(process)
+            elif pid != self._pid:
+                self._known.pop(pid, None)
+        return alive
+
+    # -- internals ---------------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.wait(INTERVAL_S):
+            self._check()
+
+    def _check(self) -> None:
+        self._polls += 1
+        processes = self.processes()
+        if len(processes) > self._limits.max_processes:
+            self._flag("processes", f"{len(processes)} processes > {self._limits.max_processes}")
+            return
+        with self._lock:
+            baseline = self._baseline
+        if baseline is not None:
+            used = sum(private_memory(process.pid) for process in processes) - baseline
+            if used > self._limits.memory_mb * _MIB:
+                detail = f"{used / _MIB:.0f} MiB > {self._limits.memory_mb} MiB"
+                self._flag("memory", f"{detail} (on top of the worker's own {baseline / _MIB:.0f} MiB)")
+                return
+        try:
+            size = self._log_path.stat().st_size
+        except OSError:
+            size = 0
+        if size > self._limits.max_log_bytes:
+            self._flag("output", f"{size} bytes of output > {self._limits.max_log_bytes} bytes")
+            return
+        if self._folders and self._polls % _DISK_EVERY == 0:
+            used_bytes, entries = disk_usage(self._folders, stop_after=self._limits.max_files + 1)
+            if entries > self._limits.max_files:
+                self._flag("disk", f"more than {self._limits.max_files} files and folders written")
+            elif used_bytes > self._limits.disk_mb * _MIB:
+                self._flag("disk", f"{used_bytes / _MIB:.0f} MiB written > {self._limits.disk_mb} MiB")
+
+    def _flag(self, kind: str, detail: str) -> None:
+        with self._lock:
+            if self._violation is None:
+                self._violation = (kind, detail)
+        self.kill()
+        self._stop.set()
+
+
+def disk_usage(folders: Sequence[Path], *, stop_after: int) -> tuple[int, int]:
+    """``(bytes, entries)`` below ``folders`` (allocated size, symlinks not followed); stops counting entries at
+    ``stop_after`` so that a folder of a million files costs no more than the limit to walk."""
+    total, entries = 0, 0
+    stack = [str(folder) for folder in folders]
+    while stack and entries < stop_after:
+        try:
+            with os.scandir(stack.pop()) as listing:
+                for entry in listing:
+                    entries += 1
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    total += info.st_blocks * 512
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+        except OSError:
+            continue
+    return total, entries
+
+
+def private_memory(pid: int) -> int:
+    """Resident anonymous + shared-memory bytes of a process (file-backed pages such as libraries excluded)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            fields = dict(line.split(b":", 1) for line in f.read().splitlines() if b":" in line)
+        return sum(int(fields[key].split()[0]) * 1024 for key in (b"RssAnon", b"RssShmem") if key in fields)
+    except (OSError, ValueError):
+        try:
+            return int(psutil.Process(pid).memory_info().rss)
+        except psutil.Error:
+            return 0

@@ -1,0 +1,271 @@
+"""The isolation levels, one worker at a time: what student code can reach under each, and what it leaves.
+
+The adversarial suite (tests/adversarial/) attacks whole gradings; these tests pin down the sandbox itself. The
+bubblewrap tests need bubblewrap (CI installs it); the user-level tests need root and an interpreter that an
+unprivileged user can run (CI builds its virtual environment from Debian's Python for that).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from autograder.data.registry import hidden_paths
+from autograder.sandbox import (
+    IsolationError,
+    LimitExceeded,
+    Limits,
+    StudentError,
+    WorkerCrashed,
+    WorkerSession,
+    choose_isolation,
+)
+from autograder.sandbox.bwrap import bwrap_problem
+from autograder.sandbox.cgroup import Cgroup
+from autograder.sandbox.unconfined import NoIsolation
+from autograder.sandbox.user import can_run_interpreter, worker_user
+
+REPO = Path(__file__).resolve().parents[1]
+
+PROBE = '''
+import os, resource, signal, socket, time
+
+def read(path):
+    try:
+        with open(path, "rb") as f:
+            return len(f.read())
+    except OSError as exc:
+        return type(exc).__name__
+
+def write(path):
+    try:
+        with open(path, "a") as f:
+            f.write("# changed by student code\\n")
+        return "written"
+    except OSError as exc:
+        return type(exc).__name__
+
+def connect(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return "connected"
+    except OSError as exc:
+        return type(exc).__name__
+
+def facts():
+    return {"uid": os.getuid(), "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+            "core": resource.getrlimit(resource.RLIMIT_CORE)[0], "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+            "root": sorted(os.listdir("/"))}
+
+def kill_everything():  # every process it can see (/proc lists processes; its own threads' ids are not tried)
+    for pid in [int(p) for p in os.listdir("/proc") if p.isdigit()] + list(range(1, 64)):
+        if pid != os.getpid() and not os.path.exists(f"/proc/self/task/{pid}"):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    return "still here"
+
+def daemon():
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(300)
+            os._exit(0)
+        os._exit(0)
+    time.sleep(0.5)
+    return "spawned"
+
+def fork_bomb():
+    children = 0
+    try:
+        while True:
+            if os.fork() == 0:
+                time.sleep(60)
+                os._exit(0)
+            children += 1
+    except OSError as exc:
+        return f"stopped after {children} children: {exc}"
+
+def fill_disk(megabytes):
+    with open("filler.bin", "wb") as f:
+        for _ in range(megabytes):
+            f.write(b"x" * (1 << 20))
+    time.sleep(2)
+    return "filled"
+'''
+
+
+def bwrap_missing() -> str | None:
+    return bwrap_problem()
+
+
+def user_level_problem() -> str | None:
+    if os.geteuid() != 0:
+        return "the user level needs root"
+    try:
+        return can_run_interpreter(worker_user())
+    except (PermissionError, ValueError) as exc:
+        return str(exc)
+
+
+@pytest.fixture(scope="module")
+def submission(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("submission")
+    (folder / "probe.py").write_text(PROBE)
+    return folder
+
+
+@pytest.fixture()
+def scratch() -> Iterator[Path]:
+    # Under /tmp, not pytest's 0700 tmp folder: an unprivileged worker user must pass through its parents.
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="autograder-isolation-test-") as folder:
+        os.chmod(folder, 0o711)
+        yield Path(folder)
+
+
+def leftovers(scratch: Path) -> list[int]:
+    """Processes still running whose command line mentions ``scratch``."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        if any(str(scratch) in part for part in process.info["cmdline"] or ()):
+            found.append(process.pid)
+    return found
+
+
+@pytest.fixture()
+def listener() -> Iterator[tuple[int, list[str]]]:
+    """A TCP listener on 127.0.0.1 that records every connection it accepts."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    accepted: list[str] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, address = server.accept()
+            except OSError:
+                continue
+            accepted.append(str(address))
+            connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], accepted
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_unknown_or_unavailable_levels_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(IsolationError, match="unknown isolation level"):
+        choose_isolation("docker")
+    monkeypatch.setattr("autograder.sandbox.choose.shutil.which", lambda name: None)
+    with pytest.raises(IsolationError, match="bubblewrap is not installed"):
+        choose_isolation("bwrap")
+    assert choose_isolation("none").name == "none"
+    assert "NO ISOLATION" in NoIsolation().describe()
+
+
+@pytest.mark.skipif(bwrap_missing() is not None, reason=f"bubblewrap unusable: {bwrap_missing()}")
+def test_bwrap_worker_sees_only_its_scratch_folder(submission: Path, scratch: Path,
+                                                   listener: tuple[int, list[str]]) -> None:
+    port, accepted = listener
+    isolation = choose_isolation("bwrap", hidden=hidden_paths())
+    data = os.environ.get("AUTOGRADER_DATA")
+    with WorkerSession(submission, ["probe"], scratch=scratch, isolation=isolation) as worker:
+        facts = worker.call("probe.facts", timeout=60).value
+        assert facts["uid"] == 65534 and facts["core"] == 0 and facts["nofile"] <= Limits().max_open_files
+        assert len(facts["pids"]) <= 4, facts["pids"]  # its own PID namespace: bwrap's init, the worker, /proc
+        for secret in (REPO / "course.yml", REPO / "solutions" / "hw2" / "trees.py", Path.home() / ".bashrc",
+                       *([Path(data).resolve() / "SHA256SUMS"] if data else [])):
+            assert worker.call("probe.read", str(secret), timeout=10).value == "FileNotFoundError", secret
+        for hidden in hidden_paths():
+            target = next(iter(sorted(hidden.rglob("*.*"))), None) if hidden.is_dir() else hidden
+            if target is not None:
+                assert worker.call("probe.read", str(target), timeout=10).value in (0, "FileNotFoundError"), target
+        venv_file = Path(os.__file__)
+        assert worker.call("probe.write", str(venv_file), timeout=10).value in ("OSError", "PermissionError")
+        assert worker.call("probe.write", "mine.txt", timeout=10).value == "written"
+        assert worker.call("probe.connect", port, timeout=10).value != "connected"
+        assert worker.call("probe.kill_everything", timeout=10).value == "still here"
+        assert worker.call("probe.daemon", timeout=10).value == "spawned"
+    time.sleep(0.5)
+    assert accepted == []
+    assert leftovers(scratch) == []
+    assert "changed by student code" not in venv_file.read_text()
+
+
+@pytest.mark.skipif(bwrap_missing() is not None, reason=f"bubblewrap unusable: {bwrap_missing()}")
+def test_bwrap_fork_bomb_is_stopped_and_leaves_nothing(submission: Path, scratch: Path) -> None:
+    isolation = choose_isolation("bwrap")
+    with WorkerSession(submission, ["probe"], scratch=scratch, isolation=isolation,
+                       limits=Limits(memory_mb=1024, max_processes=32)) as worker:
+        try:
+            outcome = worker.call("probe.fork_bomb", timeout=60).value
+            assert outcome.startswith("stopped after")  # RLIMIT_NPROC or the pids cgroup said no
+        except LimitExceeded as exc:
+            assert exc.kind in ("processes", "memory")
+        assert worker.call("probe.facts", timeout=60).value["uid"] == 65534  # a fresh worker serves the next call
+    time.sleep(0.5)
+    assert leftovers(scratch) == []
+
+
+def test_disk_filler_is_killed(submission: Path, scratch: Path) -> None:
+    with WorkerSession(submission, ["probe"], scratch=scratch, limits=Limits(disk_mb=16)) as worker:
+        with pytest.raises((LimitExceeded, StudentError, WorkerCrashed)) as caught:
+            worker.call("probe.fill_disk", 64, timeout=60)
+        if isinstance(caught.value, LimitExceeded):
+            assert caught.value.kind == "disk"
+        else:  # RLIMIT_FSIZE stopped the write first (SIGXFSZ or EFBIG)
+            assert "File too large" in str(caught.value) or "SIGXFSZ" in str(caught.value)
+
+
+@pytest.mark.skipif(user_level_problem() is not None, reason=f"user level unavailable: {user_level_problem()}")
+def test_user_level_runs_unprivileged_and_kills_strays(submission: Path, scratch: Path) -> None:
+    isolation = choose_isolation("user")
+    assert isolation.name == "user"
+    target = scratch / "grader-owned.txt"
+    target.write_text("grader\n")
+    with WorkerSession(submission, ["probe"], scratch=scratch / "worker", isolation=isolation) as worker:
+        facts = worker.call("probe.facts", timeout=60).value
+        assert facts["uid"] not in (0, os.getuid())
+        assert worker.call("probe.write", str(target), timeout=10).value == "PermissionError"
+        assert worker.call("probe.kill_everything", timeout=10).value == "still here"
+        assert worker.call("probe.daemon", timeout=10).value == "spawned"
+    time.sleep(0.5)
+    assert leftovers(scratch) == []
+    assert target.read_text() == "grader\n"
+
+
+def test_cgroup_where_delegated_caps_processes_and_kills_them_all() -> None:
+    cgroup = Cgroup.create(pids_max=8, memory_bytes=2048 * 1024 * 1024)
+    if cgroup is None:
+        pytest.skip("this machine delegates no cgroup")
+    import subprocess
+    import sys
+
+    try:  # a parent that forks sleeping children until fork fails, prints how many, and leaves them running
+        script = ("import os, sys, time\nn = 0\ntry:\n    while True:\n        if os.fork() == 0:\n"
+                  "            os.close(1); os.close(2); time.sleep(120); os._exit(0)\n        n += 1\nexcept OSError:\n    print(n)\n")
+        done = subprocess.run([sys.executable, "-c", script], preexec_fn=cgroup.join_function(),
+                              capture_output=True, text=True, timeout=60)
+        assert int(done.stdout.strip()) < 8  # pids.max held, even for root
+        children = cgroup.pids()
+        assert children  # the sleeping children are still in it
+    finally:
+        cgroup.remove()
+    assert not any(folder.exists() for folder in cgroup.folders)
+    assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in children)

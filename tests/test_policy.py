@@ -1,0 +1,162 @@
+"""Grading policy without a worker: the submission time budget and the inspection of modules before they run."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.grading.budget import BudgetedWorker, BudgetExhausted, SubmissionBudget
+from autograder.grading.inspection import find_large_literals, format_size, inspect_modules
+from autograder.sandbox import WorkerTimeout
+
+# --- the submission time budget ------------------------------------------------------------------------------
+
+
+def _sleeper(seconds: float):
+    """A stand-in for a worker call: sleeps for its timeout, then times out like the sandbox does."""
+    given: list[float] = []
+
+    def call(timeout: float) -> str:
+        given.append(timeout)
+        time.sleep(min(timeout, seconds))
+        if seconds > timeout:
+            raise WorkerTimeout(timeout, output="partial output")
+        return "done"
+
+    return call, given
+
+
+def test_call_timeout_is_clipped_to_what_is_left() -> None:
+    budget = SubmissionBudget(10.0, used=9.8)
+    call, given = _sleeper(0.0)
+    assert budget.run(5.0, call) == "done"
+    assert given[0] == pytest.approx(0.2, abs=0.01)
+
+
+def test_clipped_call_that_runs_out_reports_the_budget() -> None:
+    budget = SubmissionBudget(0.3)
+    call, given = _sleeper(60.0)
+    start = time.monotonic()
+    with pytest.raises(BudgetExhausted) as info:
+        budget.run(5.0, call)
+    assert time.monotonic() - start < 2.0, "the call must stop when the budget does, not at its own 5 s"
+    assert given == [pytest.approx(0.3, abs=0.01)]
+    assert str(info.value).startswith("submission time budget exhausted (0.3 s): this call was stopped after 0.3 s")
+    assert info.value.output == "partial output"
+    assert budget.exhausted
+
+
+def test_unclipped_timeout_stays_a_timeout() -> None:
+    budget = SubmissionBudget(100.0)
+    call, _ = _sleeper(60.0)
+    with pytest.raises(WorkerTimeout) as info:
+        budget.run(0.1, call)
+    assert not isinstance(info.value, BudgetExhausted)
+    assert budget.used == pytest.approx(0.1, abs=0.05) and not budget.exhausted
+
+
+def test_spent_budget_makes_no_call() -> None:
+    budget = SubmissionBudget(1.0, used=1.0)
+    call, given = _sleeper(0.0)
+    with pytest.raises(BudgetExhausted, match=r"^submission time budget exhausted \(1 s\)$"):
+        budget.run(5.0, call)
+    assert given == []
+
+
+def test_no_budget_never_clips() -> None:
+    budget = SubmissionBudget(None)
+    call, given = _sleeper(0.0)
+    budget.run(7.0, call)
+    assert given == [7.0] and budget.remaining == math.inf
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, math.inf, math.nan])
+def test_budget_must_be_positive(bad: float) -> None:
+    with pytest.raises(ValueError, match="positive number of seconds"):
+        SubmissionBudget(bad)
+
+
+class _FakeSession:
+    def __init__(self) -> None:
+        self.timeouts: list[float] = []
+        self.work_dir = Path("/nowhere")
+
+    def invoke(self, target, args=(), kwargs=None, *, timeout, seed=0, expect=None):
+        self.timeouts.append(timeout)
+        return ("invoke", target, tuple(args), dict(kwargs or {}), seed, expect)
+
+    def call(self, target, /, *args, timeout, seed=0, expect=None, **kwargs):
+        return self.invoke(target, args, kwargs, timeout=timeout, seed=seed, expect=expect)
+
+    def get(self, target, *, timeout):
+        self.timeouts.append(timeout)
+        return ("get", target)
+
+
+def test_budgeted_worker_clips_every_call_and_passes_the_rest_through() -> None:
+    session = _FakeSession()
+    worker = BudgetedWorker(session, SubmissionBudget(10.0, used=8.0))  # type: ignore[arg-type]
+    assert worker.call("calc.add", 1, 2, timeout=5.0, seed=3, b=4) == ("invoke", "calc.add", (1, 2), {"b": 4}, 3, None)
+    assert worker.invoke("calc.add", (1,), {"b": 2}, timeout=5.0, expect="int")[-1] == "int"
+    assert worker.get("calc.X", timeout=1.0) == ("get", "calc.X")
+    assert session.timeouts[0] == pytest.approx(2.0, abs=0.05) and session.timeouts[2] == 1.0
+    assert worker.work_dir == Path("/nowhere")
+
+
+# --- inspection: module size and embedded data ---------------------------------------------------------------
+
+
+def test_format_size() -> None:
+    assert format_size(900) == "900 B"
+    assert format_size(1536) == "1.5 KiB"
+    assert format_size(310 * 1024) == "310 KiB"
+    assert format_size(int(3.2 * 1024 * 1024)) == "3.2 MiB"
+
+
+def test_oversized_module_is_refused_and_flagged(tmp_path: Path) -> None:
+    big, small = tmp_path / "trees.py", tmp_path / "penguins.py"
+    big.write_text("# padding\n" * 340_000)  # 3.2 MiB of comments
+    small.write_text("def f():\n    return 1\n")
+    found = inspect_modules({"trees": big, "penguins": small}, module_kb=1024, literal_kb=64)
+    assert found.accepted == {"penguins": small}
+    assert found.refused == {"trees": "trees.py is 3.2 MiB, over the 1024 KiB limit for a module"}
+    assert found.flags == ["trees.py is 3.2 MiB, over the 1024 KiB limit for a module: not graded"]
+
+
+def test_large_literals_are_flagged_with_line_and_size() -> None:
+    source = "\n".join([
+        "import numpy as np",
+        "ANSWERS = " + repr("Adelie," * 45_000),                          # line 2: a 308 KiB string
+        "BLOB = " + repr(bytes(70_000)),                                   # line 3: bytes
+        "TABLE = np.array([" + ",".join(f"-{i}.25" for i in range(20_000)) + "])",  # line 4: a list of numbers
+        "KEYS = {" + ",".join(f"{i}: 'Gentoo'" for i in range(9_000)) + "}",       # line 5: a dict
+        "MIXED = (x, " + ",".join(["'abcdefgh'"] * 10_000) + ")",         # line 6: one name does not hide it
+        "SMALL = [1, 2, 3]",
+        "REPEATED = 'a' * 1_000_000",                                      # computed, not embedded
+        "def f():",
+        "    return ANSWERS",
+    ]).encode()
+    flags = find_large_literals(source, "penguins.py", 64 * 1024)
+    assert flags[0] == "penguins.py line 2: a 308 KiB string literal (embedded data? a person should look)"
+    assert [f.split(":")[0] for f in flags] == [f"penguins.py line {n}" for n in (2, 3, 4, 5, 6)]
+    assert "bytes literal" in flags[1] and "list display" in flags[2] and "dict display" in flags[3]
+    assert "tuple display" in flags[4]
+
+
+def test_nested_literal_is_reported_once_and_small_ones_not_at_all() -> None:
+    nested = "DATA = [[" + ",".join(["1.5"] * 15_000) + "], [" + ",".join(["2.5"] * 15_000) + "]]\n"
+    assert len(find_large_literals(nested.encode(), "m.py", 64 * 1024)) == 1
+    assert find_large_literals(nested.encode(), "m.py", 1024 * 1024) == []
+    assert find_large_literals(b"def f(:\n", "m.py", 10) == []  # a syntax error is the worker's to report
+
+
+def test_inspection_never_runs_the_module(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    module = tmp_path / "calc.py"
+    module.write_text(f"open({str(marker)!r}, 'w').write('x')\nKEY = {'z' * 100_000!r}\n")
+    found = inspect_modules({"calc": module}, module_kb=1024, literal_kb=64)
+    assert len(found.flags) == 1 and "calc.py line 2" in found.flags[0]
+    assert not marker.exists()
