@@ -9,6 +9,8 @@ in ``course.yml`` (``reference``, ``wrong``, ``measured_by``), and optionally wr
 
 from __future__ import annotations
 
+import math
+
 import json
 import tempfile
 from dataclasses import dataclass, field
@@ -54,7 +56,8 @@ def calibrate(course: Course, assignment: str, profile: str | None, console: Con
         grader.seed = seed
         if tasks:
             grader.restrict(tasks)
-        result = grade_submission(grader, Submission("solution", solution, find_modules(solution, config.modules)))
+        result = grade_submission(grader, Submission("solution", solution, find_modules(solution, config.modules)),
+                                  budget_s=math.inf)  # measuring the reference: no submission budget
         calibration.seconds[f"solution seed {seed}"] = result.seconds
         for name, value in _figures(result).items():
             calibration.reference.setdefault(name, []).append(round(value, 4))
