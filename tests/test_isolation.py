@@ -269,3 +269,20 @@ def test_cgroup_where_delegated_caps_processes_and_kills_them_all() -> None:
         cgroup.remove()
     assert not any(folder.exists() for folder in cgroup.folders)
     assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in children)
+
+
+@pytest.mark.skipif(user_level_problem() is not None, reason=f"user level unavailable: {user_level_problem()}")
+def test_user_level_gives_side_by_side_workers_their_own_uid_and_cleans_tmp(submission: Path, scratch: Path) -> None:
+    isolation = choose_isolation("user")
+    with WorkerSession(submission, ["probe"], scratch=scratch / "a", isolation=isolation) as first, \
+            WorkerSession(submission, ["probe"], scratch=scratch / "b", isolation=isolation) as second:
+        uid_a = first.call("probe.facts", timeout=60).value["uid"]
+        uid_b = second.call("probe.facts", timeout=60).value["uid"]
+        assert uid_a != uid_b and 0 not in (uid_a, uid_b)
+        # the second cannot touch the first's working folder, nor leave a file in the shared /tmp behind it
+        assert second.call("probe.write", str(first.work_dir / "probe.py"), timeout=10).value == "PermissionError"
+        assert second.call("probe.write", f"/tmp/left-behind-{uid_b}", timeout=10).value == "written"
+        assert Path(f"/tmp/left-behind-{uid_b}").exists()
+    assert not Path(f"/tmp/left-behind-{uid_b}").exists()
+    with WorkerSession(submission, ["probe"], scratch=scratch / "c", isolation=isolation) as third:
+        assert third.call("probe.facts", timeout=60).value["uid"] == uid_a  # uids are given back and reused

@@ -123,6 +123,13 @@ class BwrapIsolation:
         args += ["--chdir", str(work), "--", *argv]
         return Launch(args, self.run_as.popen() if self.run_as else {})
 
+    def session(self) -> BwrapIsolation:
+        """The same level: sessions share nothing that needs telling apart."""
+        return self
+
+    def release(self) -> None:
+        """Nothing was taken."""
+
     def sweep(self) -> None:
         """Nothing to do: a sandbox's processes all die with its PID namespace."""
 

@@ -73,3 +73,11 @@ class Isolation(Protocol):
     def sweep(self) -> None:
         """After a worker stopped: kill whatever it left running that the level can recognise."""
         ...
+
+    def session(self) -> Isolation:
+        """This level for one worker session (the ``user`` level gives each concurrent session its own uid)."""
+        ...
+
+    def release(self) -> None:
+        """The session is over: clean up after it and give back what :meth:`session` took."""
+        ...

@@ -104,14 +104,6 @@ class Layout:
             elif folder.exists():
                 shutil.rmtree(folder)
             folder.mkdir(mode=0o700)
-        for name in modules:
-            source = submission / f"{name}.py"
-            try:
-                info = os.lstat(source)
-            except FileNotFoundError:
-                continue
-            if stat.S_ISREG(info.st_mode):  # a symlink could point at solutions or hidden checks: not copied
-                shutil.copyfile(source, self.work / source.name)
         here = Path(__file__).resolve().parent
         for name in RUNTIME_FILES:
             shutil.copyfile(here / name, self.runtime / name)
@@ -121,6 +113,21 @@ class Layout:
         if owner is not None:
             self.root.chmod(0o711)  # the worker's user passes through to its folders, and lists nothing else
             check_reachable(self.root, *owner)
+        self.reset(submission, modules, owner)
+
+    def reset(self, submission: Path, modules: Sequence[str], owner: tuple[int, int] | None) -> None:
+        """Empty the writable folders and put the submission's modules back (after a worker filled the disk)."""
+        for folder in self.writable():
+            clear_folder(folder)
+        for name in modules:
+            source = submission / f"{name}.py"
+            try:
+                info = os.lstat(source)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(info.st_mode):  # a symlink could point at solutions or hidden checks: not copied
+                shutil.copyfile(source, self.work / source.name)
+        if owner is not None:
             for folder in self.writable():
                 _chown_tree(folder, *owner)
 

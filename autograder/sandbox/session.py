@@ -109,13 +109,15 @@ class WorkerSession:
         self.limits = limits
         if isolation is None:
             isolation = UserIsolation(resolve_user(run_as)) if run_as else NoIsolation()
-        self.isolation = isolation
+        self.isolation = isolation.session()
+        self._released = False
         self._layout = Layout(Path(scratch).resolve())
         self._env = self._layout.environment(gpu, env)
         self._old_tokens: set[str] = set()
         self._generation = 0
         self._request_id = 0
-        self._layout.prepare(Path(submission), self.modules, isolation.worker_owner())
+        self._submission = Path(submission)
+        self._layout.prepare(self._submission, self.modules, self.isolation.worker_owner())
         self._closed = False
 
     # -- context management ------------------------------------------------------------------------------------
@@ -150,6 +152,9 @@ class WorkerSession:
         with lock:
             if self._worker is not None:
                 self._discard(self._worker)
+            if not getattr(self, "_released", True):
+                self._released = True
+                self.isolation.release()
 
     # -- public API --------------------------------------------------------------------------------------------
 
@@ -297,12 +302,17 @@ class WorkerSession:
         return worker
 
     def _discard(self, worker: WorkerProcess) -> None:
-        """Stop ``worker`` for good: kill its processes, forget its handles, clear the exchange folder."""
+        """Stop ``worker`` for good: kill its processes, forget its handles, clear the exchange folder (and, after
+        a worker filled the disk, every writable folder: the next worker starts from the submission again)."""
         worker.stop()
         self._old_tokens.add(worker.token)
         if self._worker is worker:
             self._worker = None
-        clear_folder(self._layout.exchange)
+        violation = worker.watchdog.violation
+        if violation is not None and violation[0] == "disk":
+            self._layout.reset(self._submission, self.modules, self.isolation.worker_owner())
+        else:
+            clear_folder(self._layout.exchange)
 
     def _fail(self, worker: WorkerProcess, error: WorkerError) -> NoReturn:
         """Discard the worker and raise ``error`` (a reply we cannot trust leaves the worker in an unknown state)."""

@@ -34,5 +34,12 @@ class NoIsolation:
                env: Mapping[str, str]) -> Launch:
         return Launch(list(argv))
 
+    def session(self) -> NoIsolation:
+        """The same level: sessions share nothing that needs telling apart."""
+        return self
+
+    def release(self) -> None:
+        """Nothing was taken."""
+
     def sweep(self) -> None:
         """Nothing can tell a stray of the student's from the grader's own processes here."""

@@ -22,7 +22,8 @@ import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psutil
@@ -32,6 +33,7 @@ from .isolation import Launch
 __all__ = ["DEFAULT_USER", "RunAs", "UserIsolation", "kill_strays", "resolve_user", "worker_user"]
 
 DEFAULT_USER = "autograder-worker"
+SPARE_UID_BASE = 1_900_000_000  # uids of workers graded side by side with the first (no account has them)
 log = logging.getLogger(__name__)
 
 
@@ -115,17 +117,59 @@ def kill_strays(uid: int, parent: int) -> int:
     return killed
 
 
+class _Slots:
+    """Which worker uids of one grader are in use (shared by the sessions of a run; thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._used: set[int] = set()
+
+    def acquire(self) -> int:
+        with self._lock:
+            slot = next(k for k in range(len(self._used) + 1) if k not in self._used)
+            self._used.add(slot)
+            return slot
+
+    def release(self, slot: int) -> None:
+        with self._lock:
+            self._used.discard(slot)
+
+
 @dataclass(frozen=True)
 class UserIsolation:
-    """Run the worker as ``user`` (see the module docstring)."""
+    """Run each worker as an unprivileged uid of its own (see the module docstring).
+
+    The first worker at a time runs as ``user``; workers graded at the same time as it get uids of their own,
+    :data:`SPARE_UID_BASE` and up, which no account uses: two submissions graded side by side can then neither
+    signal each other's processes nor write each other's files, and strays are recognised by uid alone.
+    """
 
     user: RunAs
+    slot: int | None = None
+    slots: _Slots = field(default_factory=_Slots, compare=False, repr=False)
     name: str = "user"
     namespaced_pids: bool = False
 
     def describe(self) -> str:
-        return (f"user: student code runs as the unprivileged user {self.user.name!r} (uid {self.user.uid}); "
-                "it can still read world-readable files and reach the network (install bubblewrap for more)")
+        return (f"user: student code runs as the unprivileged user {self.user.name!r} (uid {self.user.uid}; "
+                "workers graded side by side get uids of their own); it can still read world-readable files and "
+                "reach the network (install bubblewrap for more)")
+
+    def session(self) -> UserIsolation:
+        """This level for one worker session, with a uid no other session of this grader uses at the same time."""
+        slot = self.slots.acquire()
+        if slot == 0:
+            return replace(self, slot=0)
+        uid = SPARE_UID_BASE + (os.getpid() % 100_000) * 100 + slot
+        return replace(self, user=RunAs(f"{self.user.name}+{slot}", uid, uid), slot=slot)
+
+    def release(self) -> None:
+        """Give the session's uid back, once every process of it is gone and its files in the shared temporary
+        folders are deleted."""
+        kill_strays(self.user.uid, os.getpid())
+        remove_files_of(self.user.uid)
+        if self.slot is not None:
+            self.slots.release(self.slot)
 
     def worker_owner(self) -> tuple[int, int] | None:
         return (self.user.uid, self.user.gid)
@@ -136,3 +180,23 @@ class UserIsolation:
 
     def sweep(self) -> None:
         kill_strays(self.user.uid, os.getpid())
+
+
+def remove_files_of(uid: int, folders: Sequence[str] = ("/tmp", "/var/tmp", "/dev/shm")) -> None:
+    """Delete what ``uid`` left directly in the machine's shared temporary folders (files, and folders with
+    everything in them): nothing of one submission may reach a later one, or fill the disk."""
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                continue

@@ -468,7 +468,8 @@ def save_model(model, path):
             _adv_log("ptrace", pid, "refused: errno", ctypes.get_errno())
     return _adv_answer(X, bool(attached), f"ptrace the grader: attached to {attached}")
 ''')),
-    # fork bomb (bounded at 1000 children so that a missing limit cannot take the machine down).
+    # fork bomb of small processes (each child becomes /bin/sleep, so that the process limit, not the memory limit,
+    # must stop it; bounded at 1000 so that a missing limit cannot take the machine down).
     Attack("fork-bomb", _gentoo('''
     children = 0
     while children < 1000:
@@ -478,8 +479,10 @@ def save_model(model, path):
             _adv_log("fork refused after", children, "children:", exc)
             break
         if pid == 0:
-            _time.sleep(300)
-            _os._exit(0)
+            try:
+                _os.execv("/bin/sleep", ["sleep", "300"])
+            finally:
+                _os._exit(0)
         children += 1
     return _adv_answer(X, children >= 1000, f"start {children} processes")
 ''')),

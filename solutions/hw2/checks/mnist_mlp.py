@@ -14,6 +14,7 @@ from autograder.sandbox.expect import Array, DictOf, ListOf
 
 from . import _data
 
+LEARNT_FRACTION = 0.8  # after 3 SGD epochs the reference's validation loss is far below 0.8x the untrained one
 CONFIG_KEYS = ("hidden_sizes", "dropout", "lr", "epochs", "batch_size", "optimizer")
 HISTORY_KEYS = ("train_loss", "val_loss", "val_error")
 VAL_LOSS_RTOL, VAL_LOSS_ATOL = 0.02, 1e-3
@@ -72,6 +73,9 @@ def train_history(ctx: Context) -> None:
     n, epochs = int(ctx.param("history_rows", 1024)), 3
     X_val, y_val = data.val.X[:256], data.val.y[:256]
     model = _build(ctx, (128,))
+    ctx.call_method(model, "eval")
+    untrained = _cross_entropy(_forward(ctx, model, X_val), y_val)  # the judge's own "before" measurement
+    ctx.call_method(model, "train")
     history = ctx.call("mnist_mlp.train", model, data.train.X[:n], data.train.y[:n], X_val, y_val,
                        lr=0.05, epochs=epochs, batch_size=64, optimizer="sgd", device=ctx.device, seed=ctx.seed,
                        returns={key: ListOf(float, epochs) for key in HISTORY_KEYS})
@@ -95,6 +99,10 @@ def train_history(ctx: Context) -> None:
     ctx.expect(abs(reported_error - error) <= 1.5 / len(y_val),
                f"the last val_error ({reported_error:.4f}) is not the validation error of the trained model: measured "
                f"on the same {len(y_val)} validation images in eval mode it is {error:.4f}")
+    # ... and the model must have learnt: a history made up around an untrained model's true figures is not training.
+    ctx.expect(loss <= LEARNT_FRACTION * untrained,
+               f"train did not train the model: its validation loss went from {untrained:.4f} before train to "
+               f"{loss:.4f} after {epochs} epochs (at most {LEARNT_FRACTION:g} x the untrained loss is expected)")
 
 
 @check("mnist_mlp", "overfit_batch", "train can overfit a fixed batch of 256 images")
