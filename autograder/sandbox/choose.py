@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from .bwrap import BwrapIsolation, bwrap_problem
 from .isolation import LEVELS, Isolation, IsolationError
+from .scratch import check_reachable
 from .unconfined import NoIsolation
 from .user import RunAs, UserIsolation, can_run_interpreter, worker_user
 
@@ -61,8 +63,10 @@ def _bwrap(run_as: str | None, hidden: tuple[Path, ...], tmp_mb: int, reasons: l
         reasons.append(problem)
         return None
     user = _unprivileged(run_as) if os.geteuid() == 0 else None
-    if user is not None and bwrap_problem(executable, user) is not None:
-        user = None  # unprivileged user namespaces are off: bwrap runs as root, a pids cgroup stops fork bombs
+    if user is not None and (bwrap_problem(executable, user) is not None or not _reaches_tmp(user)):
+        # unprivileged user namespaces are off, or the scratch folders (made in the temporary folder) are out of
+        # the user's reach: bwrap runs as root, and a pids cgroup stops fork bombs
+        user = None
     return BwrapIsolation(executable, tmp_mb=tmp_mb, run_as=user, hidden=hidden)  # type: ignore[arg-type]
 
 
@@ -89,3 +93,12 @@ def _unprivileged(run_as: str | None) -> RunAs | None:
     except (PermissionError, ValueError):
         return None
     return user if can_run_interpreter(user) is None else None
+
+
+def _reaches_tmp(user: RunAs) -> bool:
+    """Whether ``user`` can pass through every folder above the temporary folder, where scratch folders go."""
+    try:
+        check_reachable(Path(tempfile.gettempdir()).resolve(), user.uid, user.gid)
+    except (PermissionError, OSError):
+        return False
+    return True
