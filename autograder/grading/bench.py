@@ -93,7 +93,7 @@ def bench_command(course: Course, assignment: str, profile: str | None, out: str
     for key, value in figures.items():
         if isinstance(value, dict) and key != "checks_s":
             for level, seconds in value.items():
-                table.add_row(f"{key}[{level}]", f"{seconds:.3f}")
+                table.add_row(f"{key} ({level})", f"{seconds:.3f}")
         elif key != "checks_s":
             table.add_row(key, f"{value:.3f}" if isinstance(value, float) else str(value))
     for check_id, seconds in figures["checks_s"].items():  # type: ignore[union-attr]

@@ -19,7 +19,11 @@ from typing import Any
 
 from .errors import ProtocolError, StudentError
 
-__all__ = ["Channel", "Closed", "Expired", "Gone", "check_error", "parse_reply", "ready"]
+__all__ = ["Channel", "Closed", "Expired", "Gone", "Refused", "check_error", "parse_reply", "ready"]
+
+
+class Refused(ProtocolError):
+    """The worker refused a request it could not understand (a stale handle, a bad field); the worker is fine."""
 
 
 class ChannelEvent(Exception):
@@ -131,7 +135,8 @@ def parse_reply(line: bytes, expected: tuple[int, str] | None) -> dict[str, Any]
 
 def check_error(reply: dict[str, Any]) -> None:
     """Raise what an error reply reports: :class:`StudentError` for the student's exceptions, else
-    :class:`ProtocolError` (``.worker_ok`` says whether the worker itself can still be trusted)."""
+    :class:`Refused` when the worker refused the request, else :class:`ProtocolError` (the worker is no longer
+    trusted)."""
     error = reply.get("error")
     if reply.get("ok") is not False or not isinstance(error, dict):
         raise ProtocolError("reply is neither a value nor an error")
@@ -141,7 +146,5 @@ def check_error(reply: dict[str, Any]) -> None:
     if kind == "student":
         raise StudentError(type_name, text, trace)
     if kind in ("request", "internal"):
-        refused = ProtocolError(f"worker refused the request: {text}")
-        refused.worker_ok = True  # type: ignore[attr-defined]
-        raise refused
+        raise Refused(f"worker refused the request: {text}")
     raise ProtocolError(f"unknown error kind {kind!r} in reply")

@@ -41,7 +41,7 @@ from .isolation import Isolation
 from .limits import Limits
 from .output import read_output
 from .process import WorkerProcess, start_worker
-from .protocol import Closed, Expired, Gone, check_error, parse_reply
+from .protocol import Closed, Expired, Gone, Refused, check_error, parse_reply
 from .scratch import Layout, clear_folder
 from .unconfined import NoIsolation
 from .user import UserIsolation, resolve_user
@@ -446,9 +446,9 @@ class WorkerSession:
                 self._fail(worker, ProtocolError(f"malformed value in reply: {exc}"))
         try:
             check_error(reply)
+        except Refused:
+            raise  # the worker refused a request it could not understand; it is fine
         except ProtocolError as exc:
-            if getattr(exc, "worker_ok", False):
-                raise  # the worker refused a request it could not understand; it is fine
             self._fail(worker, exc)
         raise AssertionError("check_error always raises")  # pragma: no cover
 
