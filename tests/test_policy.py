@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading.budget import BudgetedWorker, BudgetExhausted, SubmissionBudget
+from autograder.checks import CheckSpec, Context, Judge
+from autograder.config import ProfileConfig
+from autograder.grading.budget import BudgetExhausted, SubmissionBudget
 from autograder.grading.inspection import find_large_literals, format_size, inspect_modules
-from autograder.sandbox import WorkerTimeout
+from autograder.sandbox import Reply, WorkerTimeout
 
 # --- the submission time budget ------------------------------------------------------------------------------
 
@@ -82,28 +84,25 @@ def test_budget_must_be_positive(bad: float) -> None:
 class _FakeSession:
     def __init__(self) -> None:
         self.timeouts: list[float] = []
-        self.work_dir = Path("/nowhere")
 
     def invoke(self, target, args=(), kwargs=None, *, timeout, seed=0, expect=None):
         self.timeouts.append(timeout)
-        return ("invoke", target, tuple(args), dict(kwargs or {}), seed, expect)
+        return Reply(("invoke", target, tuple(args), dict(kwargs or {}), seed, expect), "", 0.0)
 
-    def call(self, target, /, *args, timeout, seed=0, expect=None, **kwargs):
-        return self.invoke(target, args, kwargs, timeout=timeout, seed=seed, expect=expect)
-
-    def get(self, target, *, timeout):
+    def get(self, target, *, timeout, expect=None):
         self.timeouts.append(timeout)
-        return ("get", target)
+        return Reply(("get", target), "", 0.0)
 
 
-def test_budgeted_worker_clips_every_call_and_passes_the_rest_through() -> None:
+def test_every_call_of_a_check_is_clipped_by_its_meter_and_passes_the_rest_through() -> None:
     session = _FakeSession()
-    worker = BudgetedWorker(session, SubmissionBudget(10.0, used=8.0))  # type: ignore[arg-type]
-    assert worker.call("calc.add", 1, 2, timeout=5.0, seed=3, b=4) == ("invoke", "calc.add", (1, 2), {"b": 4}, 3, None)
-    assert worker.invoke("calc.add", (1,), {"b": 2}, timeout=5.0, expect="int")[-1] == "int"
-    assert worker.get("calc.X", timeout=1.0) == ("get", "calc.X")
+    ctx = Context(CheckSpec("calc", "add", "add", lambda ctx: None), session, ProfileConfig(seed=3), "smoke",  # type: ignore[arg-type]
+                  5.0, Judge(), meter=SubmissionBudget(10.0, used=8.0).run)
+    assert ctx.call("calc.add", 1, 2, b=4) == ("invoke", "calc.add", (1, 2), {"b": 4}, 3, None)
+    assert ctx.call("calc.add", 1, returns=int)[-1] is not None
+    ctx.timeout = 1.0
+    assert ctx.get("calc.X") == ("get", "calc.X")
     assert session.timeouts[0] == pytest.approx(2.0, abs=0.05) and session.timeouts[2] == 1.0
-    assert worker.work_dir == Path("/nowhere")
 
 
 # --- inspection: module size and embedded data ---------------------------------------------------------------

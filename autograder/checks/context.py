@@ -23,6 +23,9 @@ from ..sandbox.expect import Returns, mismatch_in
 from .spec import CheckSpec
 
 T = TypeVar("T")
+Meter = Callable[[float, Callable[[float], Reply]], Reply]
+"""Runs a worker call given its time budget: ``meter(timeout, call)`` calls ``call(t)`` with the timeout it grants
+(the grading engine's submission budget clips it and charges the time)."""
 
 
 class CheckFailed(AssertionError):
@@ -107,6 +110,7 @@ class Context:
     outputs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     figures: dict[str, float] = field(default_factory=dict)  # measured values judged against thresholds
+    meter: Meter | None = None  # every worker call goes through it (None: the call gets the check's timeout)
 
     # --- randomness -----------------------------------------------------------------------------
     @property
@@ -136,26 +140,30 @@ class Context:
         differs fails the check (:class:`CheckFailed`, naming what was expected and what came) and the worker is
         restarted. ``None``: anything (bounded, like every reply, by ``Limits.reply_bytes``).
         """
-        return self._ask(f"{target}(...)", returns, lambda expect: self.worker.invoke(
-            target, args, kwargs, timeout=self.timeout, seed=self.seed, expect=expect))
+        return self._ask(f"{target}(...)", returns, lambda expect, timeout: self.worker.invoke(
+            target, args, kwargs, timeout=timeout, seed=self.seed, expect=expect))
 
     def call_method(self, handle: Handle, method: str, /, *args: Any, returns: Any = None, **kwargs: Any) -> Any:
         """Call a method of an object that lives in the worker (a model, an estimator); ``returns`` as in
         :meth:`call` (reserved, never passed to the method)."""
         name = handle.type.rsplit(".", 1)[-1] if isinstance(handle, Handle) else "object"
         what = f"{name}(...)" if method == "__call__" else f"{name}.{method}(...)"
-        return self._ask(what, returns, lambda expect: self.worker.invoke_method(
-            handle, method, args, kwargs, timeout=self.timeout, seed=self.seed, expect=expect))
+        return self._ask(what, returns, lambda expect, timeout: self.worker.invoke_method(
+            handle, method, args, kwargs, timeout=timeout, seed=self.seed, expect=expect))
 
     def get(self, target: str, *, returns: Any = None) -> Any:
         """Read a module-level value such as ``mnist_mlp.BEST_CONFIG``; ``returns`` as in :meth:`call`."""
-        return self._ask(target, returns, lambda expect: self.worker.get(target, timeout=self.timeout, expect=expect))
+        return self._ask(target, returns, lambda expect, timeout: self.worker.get(target, timeout=timeout, expect=expect))
 
-    def _ask(self, what: str, returns: Any, send: Callable[[Returns | None], Reply]) -> Any:
-        """Send a request expecting ``returns``; a reply refused for not matching it fails the check."""
+    def _ask(self, what: str, returns: Any, send: Callable[[Returns | None, float], Reply]) -> Any:
+        """Send a request expecting ``returns`` (through :attr:`meter`); a reply refused for not matching it fails
+        the check."""
         expect = None if returns is None else Returns(returns)
         try:
-            reply = send(expect)
+            if self.meter is None:
+                reply = send(expect, self.timeout)
+            else:
+                reply = self.meter(self.timeout, lambda timeout: send(expect, timeout))
         except ProtocolError as exc:
             mismatch = mismatch_in(exc)
             if mismatch is None:

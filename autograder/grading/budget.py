@@ -6,6 +6,9 @@ student's worker (start-ups of fresh workers included), not the judge's own work
 submission. Each call's timeout is the smaller of its own budget and what is left of the submission's; once the
 budget is spent, no further call is made and every remaining check fails with status ``budget_exhausted``. So one
 slow or looping submission holds the class up for about the budget, not for the sum of every check's budget.
+
+The runner hands :meth:`SubmissionBudget.run` to each check's :class:`~autograder.checks.Context` as its ``meter``:
+every worker call a check makes goes through it.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
-from ..sandbox import Handle, Reply, WorkerSession, WorkerTimeout
+from ..sandbox import WorkerTimeout
 
-__all__ = ["BudgetExhausted", "BudgetedWorker", "SubmissionBudget"]
+__all__ = ["BudgetExhausted", "SubmissionBudget"]
 
 T = TypeVar("T")
 
@@ -89,41 +92,3 @@ class SubmissionBudget:
             raise
         finally:
             self.charge(time.monotonic() - start)
-
-
-class BudgetedWorker:
-    """A :class:`~autograder.sandbox.WorkerSession` whose calls are charged to a :class:`SubmissionBudget`.
-
-    Checks get this in place of the session: the calls they make (``invoke``, ``invoke_method``, ``get``,
-    ``call``, ``call_method``, ``release``) have their timeouts clipped and their time charged, their other
-    keywords (``seed``, ``expect``...) passed on as given; everything else (``device``, ``path``, ``restart``,
-    ``work_dir``...) goes straight to the session.
-    """
-
-    def __init__(self, session: WorkerSession, budget: SubmissionBudget) -> None:
-        self._session = session
-        self.budget = budget
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session, name)
-
-    def invoke(self, target: str, args: Sequence[Any] = (), kwargs: Mapping[str, Any] | None = None, *,
-               timeout: float, **options: Any) -> Reply:
-        return self.budget.run(timeout, lambda t: self._session.invoke(target, args, kwargs, timeout=t, **options))
-
-    def invoke_method(self, handle: Handle, method: str, args: Sequence[Any] = (),
-                      kwargs: Mapping[str, Any] | None = None, *, timeout: float, **options: Any) -> Reply:
-        return self.budget.run(
-            timeout, lambda t: self._session.invoke_method(handle, method, args, kwargs, timeout=t, **options))
-
-    def call(self, target: str, /, *args: Any, timeout: float, **kwargs: Any) -> Reply:
-        return self.budget.run(timeout, lambda t: self._session.call(target, *args, timeout=t, **kwargs))
-
-    def call_method(self, handle: Handle, method: str, /, *args: Any, timeout: float, **kwargs: Any) -> Reply:
-        return self.budget.run(timeout, lambda t: self._session.call_method(handle, method, *args, timeout=t, **kwargs))
-
-    def get(self, target: str, *, timeout: float, **options: Any) -> Reply:
-        return self.budget.run(timeout, lambda t: self._session.get(target, timeout=t, **options))
-
-    def release(self, handle: Handle, *, timeout: float = 10) -> None:
-        self.budget.run(timeout, lambda t: self._session.release(handle, timeout=t))

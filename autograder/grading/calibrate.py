@@ -9,16 +9,16 @@ in ``course.yml`` (``reference``, ``wrong``, ``measured_by``), and optionally wr
 
 from __future__ import annotations
 
-import math
-
 import json
+import math
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from ..checks import Judge
 from ..config import Course
 from ..results import SubmissionResult
 from .grader import load_grader
@@ -52,10 +52,8 @@ def calibrate(course: Course, assignment: str, profile: str | None, console: Con
     seeds = list(base.profile.calibration_seeds)
     calibration = Calibration(assignment, base.profile_name, seeds)
     for seed in seeds:
-        grader = load_grader(course, assignment, base.profile_name)
-        grader.seed = seed
-        if tasks:
-            grader.restrict(tasks)
+        # Fresh caches and references per seed; the preloaded data sets do not depend on it and are shared.
+        grader = replace(base, seed=seed, judge=Judge(data=base.judge.data))
         result = grade_submission(grader, Submission("solution", solution, find_modules(solution, config.modules)),
                                   budget_s=math.inf)  # measuring the reference: no submission budget
         calibration.seconds[f"solution seed {seed}"] = result.seconds

@@ -20,7 +20,6 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 from ..checks import CheckFailed, CheckSpec, Context
 from ..results import CheckResult, SubmissionResult
@@ -36,7 +35,7 @@ from ..sandbox import (
 )
 from ..sandbox.isolation import Isolation
 from ..sandbox.worker import cut
-from .budget import BudgetedWorker, BudgetExhausted, SubmissionBudget
+from .budget import BudgetExhausted, SubmissionBudget
 from .grader import Grader
 from .inspection import inspect_modules
 from .submissions import Submission
@@ -74,11 +73,15 @@ class Cancellation:
             session.close()
 
 
-def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession | BudgetedWorker, shared: dict) -> CheckResult:
-    """Run one check and classify its outcome; never raises for anything the student did."""
+def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: dict,
+              budget: SubmissionBudget | None = None) -> CheckResult:
+    """Run one check and classify its outcome; never raises for anything the student did.
+
+    Every worker call the check makes is charged to ``budget`` (its timeout clipped to what is left).
+    """
     points = grader.points(spec)
-    session = cast(WorkerSession, worker)  # a BudgetedWorker offers the session's interface, its calls charged
-    ctx = Context(spec, session, grader.profile, grader.profile_name, grader.timeout(spec), grader.judge, shared)
+    ctx = Context(spec, worker, grader.profile, grader.profile_name, grader.timeout(spec), grader.judge, shared,
+                  meter=budget.run if budget is not None else None)
     status, message, extra_output = "passed", "", ""
     start = time.monotonic()
     try:
@@ -158,15 +161,14 @@ def grade_submission(grader: Grader, submission: Submission, *, scratch_root: Pa
     env = {name: str(threads) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
     try:
         with contextlib.ExitStack() as stack:
-            worker: BudgetedWorker | None = None
+            worker: WorkerSession | None = None
             if inspection.accepted:
-                session = stack.enter_context(
+                worker = stack.enter_context(
                     WorkerSession(_gather(inspection.accepted, scratch), config.modules, scratch=scratch / "worker",
                                   limits=limits, gpu=gpu, run_as=run_as, env=env, isolation=isolation))
-                stack.enter_context(cancellation.track(session))
-                result.isolation = session.isolation.name  # the level in force (run_as alone means "user")
-                result.device = _device(session)
-                worker = BudgetedWorker(session, budget)
+                stack.enter_context(cancellation.track(worker))
+                result.isolation = worker.isolation.name  # the level in force (run_as alone means "user")
+                result.device = _device(worker)
             shared: dict = {}
             for spec in grader.checks:
                 if cancellation.cancelled:
@@ -181,7 +183,7 @@ def grade_submission(grader: Grader, submission: Submission, *, scratch_root: Pa
                     result.checks.append(_not_run(grader, spec, "budget_exhausted",
                                                   BudgetExhausted.describe(budget.seconds or 0.0)))
                 else:
-                    result.checks.append(run_check(grader, spec, worker, shared))
+                    result.checks.append(run_check(grader, spec, worker, shared, budget))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     result.seconds = round(time.monotonic() - start, 3)
