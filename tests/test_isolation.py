@@ -100,6 +100,13 @@ def fill_disk(megabytes):
             f.write(b"x" * (1 << 20))
     time.sleep(2)
     return "filled"
+
+def fill_quietly(megabytes):
+    # two files, each under RLIMIT_FSIZE, returning at once: only the after-reply disk walk can catch it
+    for name in ("a.bin", "b.bin"):
+        with open(name, "wb") as f:
+            f.write(b"x" * (megabytes << 19))
+    return "filled"
 '''
 
 
@@ -231,6 +238,15 @@ def test_disk_filler_is_killed(submission: Path, scratch: Path) -> None:
             assert caught.value.kind == "disk"
         else:  # RLIMIT_FSIZE stopped the write first (SIGXFSZ or EFBIG)
             assert "File too large" in str(caught.value) or "SIGXFSZ" in str(caught.value)
+
+
+def test_disk_filled_by_a_quick_call_fails_that_call_not_the_next(submission: Path, scratch: Path) -> None:
+    with WorkerSession(submission, ["probe"], scratch=scratch, limits=Limits(disk_mb=16)) as worker:
+        with pytest.raises(LimitExceeded) as caught:
+            worker.call("probe.fill_quietly", 24, timeout=60)
+        assert caught.value.kind == "disk"
+        # the disk was reset with the worker: the next call starts from the submission again
+        assert worker.call("probe.facts", timeout=60).value["uid"] >= 0
 
 
 @pytest.mark.skipif(user_level_problem() is not None, reason=f"user level unavailable: {user_level_problem()}")

@@ -454,6 +454,7 @@ class WorkerSession:
 
     def _check_limits(self, worker: WorkerProcess) -> None:
         """After a reply: the call fails if the worker exceeded a limit meanwhile."""
+        worker.watchdog.check_disk()
         violation = worker.watchdog.violation
         if violation is not None:
             self._fail(worker, LimitExceeded(*violation))

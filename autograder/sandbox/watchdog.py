@@ -141,12 +141,20 @@ class Watchdog:
         if size > self._limits.max_log_bytes:
             self._flag("output", f"{size} bytes of output > {self._limits.max_log_bytes} bytes")
             return
-        if self._folders and self._polls % _DISK_EVERY == 0:
-            used_bytes, entries = disk_usage(self._folders, stop_after=self._limits.max_files + 1)
-            if entries > self._limits.max_files:
-                self._flag("disk", f"more than {self._limits.max_files} files and folders written")
-            elif used_bytes > self._limits.disk_mb * _MIB:
-                self._flag("disk", f"{used_bytes / _MIB:.0f} MiB written > {self._limits.disk_mb} MiB")
+        if self._polls % _DISK_EVERY == 0:
+            self.check_disk()
+
+    def check_disk(self) -> None:
+        """Walk the writable folders now and flag the worker if they hold too much. The session also calls this
+        after every reply, so that a call which filled the disk and returned before the next poll is the one
+        that fails (not the next, innocent call)."""
+        if not self._folders:
+            return
+        used_bytes, entries = disk_usage(self._folders, stop_after=self._limits.max_files + 1)
+        if entries > self._limits.max_files:
+            self._flag("disk", f"more than {self._limits.max_files} files and folders written")
+        elif used_bytes > self._limits.disk_mb * _MIB:
+            self._flag("disk", f"{used_bytes / _MIB:.0f} MiB written > {self._limits.disk_mb} MiB")
 
     def _flag(self, kind: str, detail: str) -> None:
         with self._lock:
