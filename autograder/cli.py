@@ -1,13 +1,15 @@
 """The ``autograder`` command line: one sub-command per job, each a thin layer over a module.
 
-    autograder grade SUBMISSION... [--assignment hw2] [--profile full|smoke] [--out DIR] [-j N] [--gpus 0,1] [--regrade]
+    autograder grade SUBMISSION... [--assignment NAME] [--profile P] [--out DIR] [-j N] [--gpus 0,1] [--regrade]
                    [--isolation auto|bwrap|user|none] [--require-sandbox] [--budget SECONDS]
-    autograder gradescope          # the entry point of Gradescope's run_autograder
-    autograder validate hw2 [--profile smoke]
-    autograder release hw2 [--out dist/]
-    autograder calibrate hw2 [--profile smoke]
-    autograder bench [hw2] [--profile smoke]
-    autograder notebook hw2
+    autograder gradescope [--assignment NAME]   # the entry point of Gradescope's run_autograder
+    autograder validate [ASSIGNMENT] [--profile P]
+    autograder release [ASSIGNMENT] [--out dist/]
+    autograder calibrate [ASSIGNMENT] [--profile P] [--tasks T1,T2]
+    autograder bench [ASSIGNMENT] [--profile P]
+    autograder notebook [ASSIGNMENT]
+
+The assignment (a key of ``assignments`` in course.yml) may be left out only when the course has exactly one.
 
 Exit codes: 0 when the job ran (whatever students scored), 1 when validation found a deviation,
 2 for bad input (unknown assignment, bad course.yml, missing paths), 130 when interrupted.
@@ -37,6 +39,11 @@ def _profile(args: argparse.Namespace) -> str | None:
     return getattr(args, "profile", None)
 
 
+def _assignment(course: Course, args: argparse.Namespace) -> str:
+    """The assignment named on the command line, or the course's only one (else a ConfigError listing them)."""
+    return course.assignment_name(args.assignment)
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from .grading.cli import grade_command
 
@@ -52,34 +59,58 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .release.validate import validate_command
 
-    return validate_command(_course(args), args.assignment, _profile(args), jobs=args.jobs)
+    course = _course(args)
+    return validate_command(course, _assignment(course, args), _profile(args), jobs=args.jobs)
 
 
 def cmd_release(args: argparse.Namespace) -> int:
     from .release.build import release_command
 
-    return release_command(_course(args), args.assignment, Path(args.out), profiles=args.profiles)
+    course = _course(args)
+    return release_command(course, _assignment(course, args), Path(args.out), profiles=args.profiles)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from .grading.calibrate import calibrate_command
 
-    return calibrate_command(_course(args), args.assignment, _profile(args), out=args.out, tasks=args.tasks)
+    course = _course(args)
+    return calibrate_command(course, _assignment(course, args), _profile(args), out=args.out, tasks=args.tasks)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from .grading.bench import bench_command
 
-    return bench_command(_course(args), args.assignment, _profile(args), out=args.out)
+    course = _course(args)
+    return bench_command(course, _assignment(course, args), _profile(args), out=args.out)
+
+
+def cmd_starter(args: argparse.Namespace) -> int:
+    from .release.material import stale_student_material, write_student_material
+    from .release.starter import stale_starters, write_starters
+
+    course = _course(args)
+    assignment = _assignment(course, args)
+    if args.check:
+        stale = stale_starters(course, assignment) + stale_student_material(course, assignment)
+        for problem in stale:
+            print(problem)
+        return 1 if stale else 0
+    written = write_starters(course, assignment) + write_student_material(course, assignment)
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print(f"{assignment}: the student material is up to date")
+    return 0
 
 
 def cmd_notebook(args: argparse.Namespace) -> int:
     from .release.notebook import write_notebook
 
     course = _course(args)
-    folder = course.path(course.assignment(args.assignment).starter)
-    write_notebook(folder / "notebook_source.py", folder / f"{args.assignment}.ipynb")
-    print(f"wrote {folder / f'{args.assignment}.ipynb'}")
+    assignment = _assignment(course, args)
+    folder = course.path(course.assignment(assignment).starter)
+    write_notebook(folder / "notebook_source.py", folder / f"{assignment}.ipynb")
+    print(f"wrote {folder / f'{assignment}.ipynb'}")
     return 0
 
 
@@ -103,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     def with_profile(p: argparse.ArgumentParser) -> None:
         p.add_argument("--profile", help="data profile from course.yml (e.g. full, smoke)")
 
+    def with_assignment(p: argparse.ArgumentParser) -> None:
+        p.add_argument("assignment", nargs="?", default=None, metavar="ASSIGNMENT",
+                       help="an assignment of course.yml (may be left out when the course has only one)")
+
     def with_isolation(p: argparse.ArgumentParser) -> None:
         p.add_argument("--isolation", choices=("auto", *LEVELS), default="auto",
                        help="how student code is confined: auto (the strongest available, default), bwrap "
@@ -111,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("grade", help="grade one submission or a whole class")
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="a folder or .zip, or a folder of them")
-    p.add_argument("--assignment", default="hw2")
+    p.add_argument("--assignment", help="an assignment of course.yml (may be left out when the course has only one)")
     with_profile(p)
     p.add_argument("--out", default="grades", help="output folder (default: grades/)")
     p.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded at a time")
@@ -127,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("gradescope", help="what Gradescope's run_autograder calls")
-    p.add_argument("--assignment", default="hw2")
+    p.add_argument("--assignment", help="an assignment of course.yml (may be left out when the course has only one)")
     with_profile(p)
     p.add_argument("--submission", default="/autograder/submission")
     p.add_argument("--results", default="/autograder/results/results.json")
@@ -139,33 +174,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_gradescope)
 
     p = sub.add_parser("validate", help="reference solutions must earn full marks, the starter zero")
-    p.add_argument("assignment")
+    with_assignment(p)
     with_profile(p)
     p.add_argument("-j", "--jobs", type=int, default=2, help="grade solution and starter in parallel")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("release", help="build the student zip and the Gradescope bundle")
-    p.add_argument("assignment")
+    with_assignment(p)
     p.add_argument("--out", default="dist")
     p.add_argument("--profiles", default="", help="profiles whose reference figures go in reference.json "
                                                   "(comma-separated; default: all)")
     p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("calibrate", help="measure the reference solution's figures over the calibration seeds")
-    p.add_argument("assignment")
+    with_assignment(p)
     with_profile(p)
     p.add_argument("--out", help="write the measurements as JSON here")
-    p.add_argument("--tasks", default="", help="only these tasks (comma-separated; default: all)")
+    p.add_argument("--tasks", default="", help="only these tasks, and only their data (comma-separated; default: all)")
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("bench", help="time the worker and every check on the reference solution")
-    p.add_argument("assignment", nargs="?", default="hw2")
+    with_assignment(p)
     with_profile(p)
     p.add_argument("--out", help="write the timings as JSON here")
     p.set_defaults(func=cmd_bench)
 
+    p = sub.add_parser("starter", help="generate the student material from the solutions and course.yml: starter "
+                                       "modules, notebook, submit.py and point tables")
+    with_assignment(p)
+    p.add_argument("--check", action="store_true", help="change nothing; list stale files and exit 1 if any")
+    p.set_defaults(func=cmd_starter)
+
     p = sub.add_parser("notebook", help="regenerate the student notebook from its percent-format source")
-    p.add_argument("assignment")
+    with_assignment(p)
     p.set_defaults(func=cmd_notebook)
     return parser
 

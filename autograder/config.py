@@ -6,6 +6,12 @@ submission may use and send (memory, output, module and reply sizes), the data p
 data, ``smoke`` small enough for CI) and the thresholds together with the reference figures they were
 calibrated from. Everything is validated on load with pydantic, and a bad file gets a
 :class:`ConfigError` that names the offending key and the reason.
+
+Beyond the shape of the file, loading checks what the file refers to: every data set a task needs
+(``tasks.<t>.data``) is known to the data registry and set in every profile, every profile's data settings fit
+the loader's signature, every package of ``requirements`` is pinned in ``constraints.txt`` and the ``bench`` call
+names a module of the assignment. (The check parameters and thresholds are compared with what the checks
+declare when the checks are loaded: :func:`autograder.grading.grader.load_grader`.)
 """
 
 from __future__ import annotations
@@ -37,11 +43,13 @@ class CheckConfig(_Strict):
 
 
 class TaskConfig(_Strict):
-    """One task: a student module and the checks that grade it, in order."""
+    """One task: a student module, the checks that grade it, in order, and the data sets its checks read."""
 
     title: str
     module: str
     checks: dict[str, CheckConfig]
+    data: list[str] = Field(default_factory=list,
+                            description="data sets (names in the data registry) the task's checks read with ctx.data")
 
     @property
     def points(self) -> float:
@@ -119,13 +127,31 @@ class LimitsConfig(_Strict):
                             description="a literal or constant display larger than this (KiB) flags the submission")
 
 
+class BenchConfig(_Strict):
+    """What ``autograder bench`` calls to time a worker call and an array transfer: a function of the assignment's
+    modules that takes ``arrays`` array arguments (the same array is passed for each)."""
+
+    call: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$",
+                      description="module.function, e.g. a cheap function of the solution")
+    arrays: int = Field(default=1, ge=1, le=8)
+
+    @property
+    def module(self) -> str:
+        return self.call.split(".", 1)[0]
+
+
 class AssignmentConfig(_Strict):
+    """One assignment: where its files are, its modules, tasks, limits, profiles and the students' packages."""
+
     title: str
     starter: str
     solution: str
     checks: str = Field(description="folder of hidden check modules, one per task")
     wrong_answers: str | None = Field(default=None, description="module of typical wrong answers (calibration, tests)")
     modules: list[str]
+    requirements: list[str] = Field(
+        default_factory=list, description="packages of the student's requirements.txt (pinned in constraints.txt)")
+    bench: BenchConfig | None = Field(default=None, description="the call autograder bench times")
     limits: LimitsConfig = LimitsConfig()
     tasks: dict[str, TaskConfig]
     profiles: dict[str, ProfileConfig]
@@ -143,7 +169,14 @@ class AssignmentConfig(_Strict):
             unknown = sorted(set(profile.timeouts) - check_ids)
             if unknown:
                 raise ValueError(f"profiles.{pname}.timeouts: unknown check(s) {unknown}")
+        if self.bench is not None and self.bench.module not in self.modules:
+            raise ValueError(f"bench.call: {self.bench.call!r} is not in one of modules {self.modules}")
         return self
+
+    def data_of(self, tasks: list[str] | None = None) -> list[str]:
+        """The data sets the checks of ``tasks`` (default: every task) read, in order, each once."""
+        names = [name for t in (self.tasks if tasks is None else tasks) for name in self.tasks[t].data]
+        return list(dict.fromkeys(names))
 
     @property
     def points(self) -> float:
@@ -180,7 +213,7 @@ class CourseInfo(_Strict):
 
 class CourseConfig(_Strict):
     course: CourseInfo
-    assignments: dict[str, AssignmentConfig]
+    assignments: dict[str, AssignmentConfig] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -194,12 +227,30 @@ class Course:
     def name(self) -> str:
         return self.config.course.name
 
+    @property
+    def assignments(self) -> list[str]:
+        """The assignments' names, in course.yml order."""
+        return list(self.config.assignments)
+
     def assignment(self, name: str) -> AssignmentConfig:
         try:
             return self.config.assignments[name]
         except KeyError:
             known = ", ".join(sorted(self.config.assignments)) or "none"
             raise ConfigError(f"unknown assignment {name!r}; course.yml defines: {known}") from None
+
+    def assignment_name(self, name: str | None) -> str:
+        """``name`` if given (checked to exist), else the course's only assignment.
+
+        Raises:
+            ConfigError: an unknown name, or none given while the course has several assignments.
+        """
+        if name is not None:
+            self.assignment(name)
+            return name
+        if len(self.config.assignments) == 1:
+            return next(iter(self.config.assignments))
+        raise ConfigError(f"name the assignment: course.yml defines several ({', '.join(self.assignments)})")
 
     def path(self, relative: str) -> Path:
         return (self.root / relative).resolve()
@@ -220,7 +271,59 @@ def parse_course(data: Any, root: Path, source: str = "course.yml") -> Course:
         for err in exc.errors():
             lines.append(f"  - {_location(err['loc'])}: {err['msg']}")
         raise ConfigError("\n".join(lines)) from None
+    problems = _reference_problems(config, root)
+    if problems:
+        raise ConfigError("\n".join([f"{source} is invalid:", *(f"  - {p}" for p in problems)]))
     return Course(config=config, root=root)
+
+
+def _reference_problems(config: CourseConfig, root: Path) -> list[str]:
+    """What the file refers to that does not exist: data sets, loader settings, unpinned packages (``key: why``)."""
+    from .data.registry import dataset
+
+    problems: list[str] = []
+    for name, assignment in config.assignments.items():
+        where = f"assignments.{name}"
+        for pname, profile in assignment.profiles.items():
+            for data_name, settings in profile.data.items():
+                try:
+                    dataset(data_name).check_settings(settings)
+                except ValueError as exc:
+                    message = str(exc)
+                    if message.startswith("data."):  # "data.<name>.<key>: why" -> the full key path
+                        problems.append(f"{where}.profiles.{pname}.{message}")
+                    else:
+                        problems.append(f"{where}.profiles.{pname}.data.{data_name}: {message}")
+        for tname, task in assignment.tasks.items():
+            for i, data_name in enumerate(task.data):
+                try:
+                    dataset(data_name)
+                except ValueError as exc:
+                    problems.append(f"{where}.tasks.{tname}.data.{i}: {exc}")
+                    continue
+                lacking = [p for p, profile in assignment.profiles.items() if data_name not in profile.data]
+                if lacking:
+                    problems.append(f"{where}.tasks.{tname}.data.{i}: data set {data_name!r} is not set under "
+                                    f"profiles.<p>.data of profile(s) {lacking}")
+        problems += _requirement_problems(where, assignment.requirements, root)
+    return problems
+
+
+def _requirement_problems(where: str, requirements: list[str], root: Path) -> list[str]:
+    """Each requirement must be pinned (``name==version``) in the ``constraints.txt`` next to the course file (or
+    next to the autograder package)."""
+    if not requirements:
+        return []
+    from .release.requirements import canonical, read_constraints
+
+    candidates = [root / "constraints.txt", Path(__file__).resolve().parent.parent / "constraints.txt"]
+    constraints = next((path for path in candidates if path.is_file()), None)
+    if constraints is None:
+        return [f"{where}.requirements: no constraints.txt next to the course file or the autograder package to "
+                f"pin them ({', '.join(str(p) for p in candidates)})"]
+    pins = read_constraints(constraints)
+    return [f"{where}.requirements.{i}: {name!r} is not pinned (name==version) in {constraints}"
+            for i, name in enumerate(requirements) if canonical(name) not in pins]
 
 
 def load_course(path: Path | str = "course.yml") -> Course:

@@ -377,3 +377,4 @@ def test_gradescope_entry_point_takes_a_budget(tmp_path: Path) -> None:
     assert "submission time budget exhausted (1.5 s): this call was stopped after" in hang
     after = tests["calc: the worker still answers after whatever happened before"]["output"]
     assert "submission time budget exhausted (1.5 s)" in after and "Not run to the end" in after
+

@@ -1,12 +1,14 @@
-"""The public otter checks in assignments/hw2/tests pass on the reference solution and fail on the starter.
+"""The public otter checks of every assignment in course.yml pass on the reference solution and fail on the starter.
 
-Every check runs the way a student runs it, in a temporary copy of the assignment folder:
+The checks are otter test files in otter's Python format (``OK_FORMAT = False``, ``@test_case`` functions). They
+run the ways students and the release run them, in temporary copies of the assignment folder:
 
-* ``otter check <module>.py -q <question>`` (the command in the README), once per question, on the solution;
-* ``otter check`` with no ``-q`` (all questions) on the starter: every question fails, with the
-  ``NotImplementedError`` in the output, and otter itself does not crash;
-* ``grader.check(...)`` inside a notebook kernel, the way ``hw2.ipynb`` calls it, including after the student
-  edits a module that the notebook has already imported.
+* with otter's own test-file runner, once per module (quick: no kernel): the solution earns every public point,
+  the starter none, each case failing with the starter's ``NotImplementedError`` or a failed assertion;
+* ``otter check <module>.py -q <module>`` (the command in the README) on the solution, and ``otter check`` with
+  no ``-q`` (all questions) on the starter: every question fails and otter itself does not crash;
+* ``grader.check(...)`` inside a notebook kernel, the way the notebook calls it, including after the student's
+  module changes on disk although the notebook has already imported it.
 
 Otter runs the checks in a Jupyter kernel, so ``ipykernel`` must be installed (these tests fail, rather than
 skip, when it is not: students would be stuck the same way). The public checks never load data: here
@@ -22,15 +24,31 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from autograder.config import load_course
+from autograder.release.public_checks import public_check_problems, public_check_score
+
 REPO = Path(__file__).resolve().parents[1]
-ASSIGNMENT = REPO / "assignments" / "hw2"
-SOLUTION = REPO / "solutions" / "hw2"
-QUESTIONS = ("trees", "mnist_mlp", "penguins", "posenc")
+COURSE = load_course(REPO / "course.yml")
+ASSIGNMENTS = sorted(COURSE.config.assignments)
+QUESTIONS = [(a, m) for a in ASSIGNMENTS for m in dict.fromkeys(t.module for t in COURSE.assignment(a).tasks.values())]
 OTTER_TIMEOUT_S = 300
+
+
+def _starter(assignment: str) -> Path:
+    return COURSE.path(COURSE.assignment(assignment).starter)
+
+
+def _solution(assignment: str) -> Path:
+    return COURSE.path(COURSE.assignment(assignment).solution)
+
+
+def _questions(assignment: str) -> list[str]:
+    return [m for a, m in QUESTIONS if a == assignment]
 
 
 @pytest.fixture
@@ -45,7 +63,7 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     # The public checks must never touch data: point the data layer at an empty folder, so that any load fails
     # instead of reading the offline copies or downloading.
-    env["AUTOGRADER_DATA"] = str(Path(tempfile.gettempdir()) / "hw2-public-checks-no-data")
+    env["AUTOGRADER_DATA"] = str(Path(tempfile.gettempdir()) / "public-checks-no-data")
     # One thread per library: on a small shared machine, torch's thread pool under contention makes tiny models
     # 10-100 times slower.
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -55,23 +73,25 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _assignment_copy(dest: Path, modules_from: Path) -> Path:
+@pytest.fixture(autouse=True)
+def public_check_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The environment above, for every subprocess and kernel these tests start."""
+    for key, value in _env().items():
+        monkeypatch.setenv(key, value)
+    yield
+
+
+def _assignment_copy(dest: Path, assignment: str, modules_from: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
-    for question in QUESTIONS:
-        shutil.copy2(modules_from / f"{question}.py", dest / f"{question}.py")
-    shutil.copytree(ASSIGNMENT / "tests", dest / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    for module in COURSE.assignment(assignment).modules:
+        shutil.copy2(modules_from / f"{module}.py", dest / f"{module}.py")
+    shutil.copytree(_starter(assignment) / "tests", dest / "tests", ignore=shutil.ignore_patterns("__pycache__"))
     return dest
 
 
 def _otter_check(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "otter", "check", *args],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=OTTER_TIMEOUT_S,
-    )
+    result = subprocess.run([sys.executable, "-m", "otter", "check", *args], cwd=cwd, env=_env(),
+                            capture_output=True, text=True, timeout=OTTER_TIMEOUT_S)
     assert result.returncode == 0, f"otter crashed:\n{result.stdout}\n{result.stderr}"
     assert "Traceback" not in result.stderr, result.stderr
     return result
@@ -94,80 +114,119 @@ def _sections(output: str) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
-def solution_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _assignment_copy(tmp_path_factory.mktemp("solution") / "hw2", SOLUTION)
+# --------------------------------------------------------------------------------------------------------------
+# Form
+# --------------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def starter_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _assignment_copy(tmp_path_factory.mktemp("starter") / "hw2", ASSIGNMENT)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_module_has_well_formed_public_checks(assignment: str) -> None:
+    """A malformed test file does not show up as a failed check: otter check dies (e.g. with a ZeroDivisionError)."""
+    from otter.test_files import ExceptionTestFile, create_test_file
 
-
-def test_every_question_has_a_well_formed_public_ok_test() -> None:
-    """A malformed test file does not show up as a failed check: otter check dies with a ZeroDivisionError."""
-    import doctest
-
-    from otter.test_files import OKTestFile
-
-    for question in QUESTIONS:
-        test_file = OKTestFile.from_file(str(ASSIGNMENT / "tests" / f"{question}.py"))
+    assert public_check_problems(COURSE, assignment) == []
+    for question in _questions(assignment):
+        test_file = create_test_file(str(_starter(assignment) / "tests" / f"{question}.py"), None)
+        assert isinstance(test_file, ExceptionTestFile), f"{question}: use otter's Python format (OK_FORMAT = False)"
         assert test_file.name == question
-        assert test_file.test_cases, question
-        assert all(not case.hidden for case in test_file.test_cases), f"{question}: public cases must not be hidden"
+        assert test_file.test_cases and test_file.possible > 0, question
         for case in test_file.test_cases:
-            assert doctest.DocTestParser().get_examples(case.body, case.name), case.name  # parses, not empty
-            assert "load_data" not in case.body, f"{case.name}: public checks must not load data"
+            assert not case.hidden, f"{case.name}: public cases must not be hidden"
             assert case.failure_message, f"{case.name}: give students a hint when the case fails"
+            assert case.name.startswith(f"{question}: "), case.name
+        assert len({case.name for case in test_file.test_cases}) == len(test_file.test_cases), question
 
 
-@pytest.mark.parametrize("question", QUESTIONS)
-def test_solution_passes_the_students_command(kernel: None, solution_dir: Path, question: str) -> None:
-    result = _otter_check(solution_dir, f"{question}.py", "-q", question)
+def test_form_problems_are_reported(tmp_path: Path) -> None:
+    assignment = ASSIGNMENTS[0]
+    questions = _questions(assignment)
+    shutil.copy(REPO / "course.yml", tmp_path / "course.yml")
+    tests = tmp_path / COURSE.assignment(assignment).starter / "tests"
+    shutil.copytree(_starter(assignment) / "tests", tests)
+    path = tests / f"{questions[0]}.py"
+    text = path.read_text(encoding="utf-8").replace("OK_FORMAT = False", "OK_FORMAT = True")
+    text = text.replace("points=1,", "points=0,", 1).replace("hidden=False", "hidden=True", 1)
+    path.write_text(text + "\n\ndef _peek(module):\n    return module.load_data()\n", encoding="utf-8")
+    (tests / f"{questions[-1]}.py").unlink()
+    problems = "\n".join(public_check_problems(load_course(tmp_path / "course.yml"), assignment))
+    assert "OK_FORMAT = False" in problems and "positive number of points" in problems
+    assert "must not be hidden" in problems and "must not load data" in problems
+    assert f"tests/{questions[-1]}.py is missing" in problems
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Outcomes, with otter's test-file runner (no kernel)
+# --------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("assignment", "question"), QUESTIONS)
+def test_solution_earns_every_public_point(assignment: str, question: str) -> None:
+    result = public_check_score(_solution(assignment), _starter(assignment) / "tests", question)
+    assert result.possible > 0 and result.score == result.possible, result.output
+    assert result.cases and all(result.cases.values()), result.output
+
+
+@pytest.mark.parametrize(("assignment", "question"), QUESTIONS)
+def test_starter_earns_no_public_point(assignment: str, question: str) -> None:
+    result = public_check_score(_starter(assignment), _starter(assignment) / "tests", question)
+    assert result.possible > 0 and result.score == 0, result.output
+    assert result.cases and not any(result.cases.values()), result.output
+    assert "NotImplementedError" in result.output, result.output
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Outcomes, as students run them (otter check, grader.check in a kernel)
+# --------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_passes_the_students_command(kernel: None, assignment: str, tmp_path: Path) -> None:
+    question = _questions(assignment)[0]
+    work = _assignment_copy(tmp_path / assignment, assignment, _solution(assignment))
+    result = _otter_check(work, f"{question}.py", "-q", question)
     assert result.stdout.strip().endswith("All tests passed!"), result.stdout
 
 
-def test_starter_fails_every_case_without_crashing_otter(kernel: None, starter_dir: Path) -> None:
-    result = _otter_check(starter_dir, "trees.py")  # no -q: all questions, against the starter modules
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_starter_fails_every_case_without_crashing_otter(kernel: None, assignment: str, tmp_path: Path) -> None:
+    questions = _questions(assignment)
+    work = _assignment_copy(tmp_path / assignment, assignment, _starter(assignment))
+    result = _otter_check(work, f"{questions[0]}.py")  # no -q: all questions, against the starter modules
     assert "All tests passed!" not in result.stdout
     sections = _sections(result.stdout)
-    assert sorted(sections) == sorted(QUESTIONS), result.stdout
+    assert sorted(sections) == sorted(questions), result.stdout
     for question, report in sections.items():
         assert "NotImplementedError" in report, f"{question}:\n{report}"
         cases = _case_results(report)
         assert cases and not any(cases.values()), f"a public case of {question} passes on the starter:\n{report}"
 
 
-def test_grader_check_in_a_notebook_kernel(kernel: None, tmp_path: Path) -> None:
-    """grader.check as hw2.ipynb calls it: after the modules were imported, and after a module is edited."""
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_grader_check_in_a_notebook_kernel(kernel: None, assignment: str, tmp_path: Path) -> None:
+    """grader.check as the notebook calls it: after the modules were imported, and after a module changes on disk."""
     import nbformat
     from nbclient import NotebookClient
 
-    work = _assignment_copy(tmp_path / "hw2", SOLUTION)
+    questions = _questions(assignment)
+    modules = COURSE.assignment(assignment).modules
+    work = _assignment_copy(tmp_path / assignment, assignment, _solution(assignment))
+    broken = questions[0]
     cells = [
-        "import otter\ngrader = otter.Notebook(tests_dir='tests')\nimport trees, mnist_mlp, penguins, posenc",
-        *[f"print(repr(grader.check({q!r})))" for q in QUESTIONS],
-        # The student breaks rmse in the file; the next check must see the edit although trees is imported.
-        "from pathlib import Path\n"
-        "src = Path('trees.py').read_text()\n"
-        "Path('trees.py').write_text(src.replace('return float(np.sqrt(np.mean(errors**2)))', "
-        "'return float(np.mean(errors**2))'))",
-        "print(repr(grader.check('trees')))",
+        "import otter\ngrader = otter.Notebook(tests_dir='tests')\n" + "\n".join(f"import {m}" for m in modules),
+        *[f"print(repr(grader.check({q!r})))" for q in questions],
+        # The student's module goes back to the starter; the next check must see it although it is imported.
+        f"import shutil\nshutil.copy({str(_starter(assignment) / f'{broken}.py')!r}, {f'{broken}.py'!r})",
+        f"print(repr(grader.check({broken!r})))",
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
-    old_env = dict(os.environ)
-    os.environ.update(_env())
-    try:
-        NotebookClient(nb, kernel_name="python3", timeout=OTTER_TIMEOUT_S, resources={"metadata": {"path": str(work)}}).execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(old_env)
+    client = NotebookClient(nb, kernel_name="python3", timeout=OTTER_TIMEOUT_S,
+                            resources={"metadata": {"path": str(work)}})
+    client.execute()
 
     def text(cell: dict) -> str:
         return "".join(out.get("text", "") for out in cell["outputs"] if out["output_type"] == "stream")
 
-    for question, cell in zip(QUESTIONS, nb.cells[1:5]):
+    for question, cell in zip(questions, nb.cells[1 : 1 + len(questions)], strict=True):
         assert text(cell).strip() == f"{question} results: All test cases passed!", text(cell)
     after_edit = _case_results(text(nb.cells[-1]))
-    assert after_edit.get("trees: rmse") is False, text(nb.cells[-1])
-    assert after_edit.get("trees: best_depths") is True, text(nb.cells[-1])
+    assert after_edit and not any(after_edit.values()), text(nb.cells[-1])

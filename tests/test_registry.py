@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -22,15 +22,17 @@ import pandas as pd
 import pytest
 import yaml
 
-from autograder.checks import Context
+from autograder.checks import CheckSpec, Context
 from autograder.checks.context import DataNotDeclared
-from autograder.config import ConfigError, load_course, parse_course
+from autograder.config import ConfigError, Course, load_course, parse_course
 from autograder.data import DataError, PenguinTables, Splits
-from autograder.data.fetch import sha256_of
+from autograder.data.fetch import DataFile, sha256_of
 from autograder.data.registry import (
     DATASETS,
     DataSet,
     PackageFile,
+    data_file_names,
+    held_out_names,
     hidden_paths,
     preload,
     verify_package_files,
@@ -39,6 +41,14 @@ from autograder.grading.grader import Grader, load_grader
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
+COURSE = load_course(REPO / "course.yml")
+ASSIGNMENTS = COURSE.assignments
+
+
+def _offline_profile(course: Course, assignment: str) -> str:
+    """The profile tests grade on: ``smoke`` (offline by design) where there is one, else the default."""
+    config = course.assignment(assignment)
+    return "smoke" if "smoke" in config.profiles else config.default_profile
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -52,10 +62,10 @@ def offline_data() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="module")
-def grader() -> Grader:
-    """hw2 on the smoke profile, as ``autograder grade`` loads it (data preloaded)."""
-    return load_grader(load_course(REPO / "course.yml"), "hw2", "smoke")
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def grader(request: pytest.FixtureRequest) -> Grader:
+    """Each assignment on its offline profile, as ``autograder grade`` loads it (data preloaded)."""
+    return load_grader(COURSE, request.param, _offline_profile(COURSE, request.param))
 
 
 def _package_folder(package: str) -> Path:
@@ -68,9 +78,14 @@ def _entry(name: str) -> DataSet:
     return next(entry for entry in DATASETS if entry.name == name)
 
 
-def _context(grader: Grader) -> Context:
+def _context(grader: Grader, spec: CheckSpec | None = None) -> Context:
     """A check's context without a worker: enough for the judge-side parts."""
-    return Context(grader.checks[0], None, grader.profile, grader.profile_name, 1.0, grader.judge)  # type: ignore[arg-type]
+    return Context(spec or grader.checks[0], None, grader.profile, grader.profile_name, 1.0,  # type: ignore[arg-type]
+                   grader.judge)
+
+
+def _check_of(grader: Grader, task: str) -> CheckSpec:
+    return next(spec for spec in grader.checks if spec.task == task)
 
 
 # --------------------------------------------------------------------------------------------- hidden paths
@@ -191,12 +206,59 @@ def test_unknown_data_set_and_bad_settings() -> None:
         preload({"temperature": {"no_such_setting": 1}})
 
 
-def test_load_grader_names_the_profile_for_an_unknown_data_set() -> None:
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_loading_the_course_names_the_profile_for_an_unknown_data_set(assignment: str) -> None:
     raw = yaml.safe_load((REPO / "course.yml").read_text(encoding="utf-8"))
-    raw["assignments"]["hw2"]["profiles"]["smoke"]["data"]["weather"] = {}
-    course = parse_course(raw, REPO)
-    with pytest.raises(ConfigError, match=r"profiles\.smoke\.data.*'weather'"):
-        load_grader(course, "hw2", "smoke")
+    profile = _offline_profile(COURSE, assignment)
+    raw["assignments"][assignment]["profiles"][profile].setdefault("data", {})["weather"] = {}
+    with pytest.raises(ConfigError, match=rf"assignments\.{assignment}\.profiles\.{profile}\.data\.weather.*'weather'"):
+        parse_course(raw, REPO)
+
+
+# --------------------------------------------------------------------------------------------- the file table
+
+
+def test_data_file_names_cover_every_file_of_every_data_set() -> None:
+    names = data_file_names()
+    assert isinstance(names, frozenset) and all(name == name.lower() and "/" not in name for name in names)
+    for entry in DATASETS:
+        for item in entry.files:
+            base = PurePosixPath(item.relpath).name.lower()
+            assert base in names, (entry.name, base)
+            other = base[:-3] if base.endswith(".gz") else base + ".gz"
+            assert other in names, (entry.name, other)  # compressed (or uncompressed) variant
+        for package_file in entry.package_files:
+            if package_file.sha256:
+                assert PurePosixPath(package_file.path).name.lower() in names
+    assert {"t10k-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte", "train-labels-idx1-ubyte.gz", "ohclevel.txt",
+            "ohclevel.txt.gz", "penguins.csv", "china.jpg"} <= names
+    assert held_out_names() <= names and "t10k-labels-idx1-ubyte.gz" in held_out_names()
+    assert "train-labels-idx1-ubyte.gz" not in held_out_names()
+
+
+def test_data_file_names_of_a_new_data_set() -> None:
+    entry = DataSet("weather", lambda: None, files=(
+        DataFile("weather/Station.CSV.gz", sha256="0" * 64, url=None, held_out=True),
+        DataFile("weather/stations.txt", sha256="1" * 64, url="https://example.org/stations.txt"),
+    ))
+    assert data_file_names([entry]) == {"station.csv.gz", "station.csv", "stations.txt", "stations.txt.gz"}
+    assert held_out_names([entry]) == {"station.csv.gz", "station.csv"}
+    with pytest.raises(ValueError, match="sha256"):
+        DataFile("weather/x.txt", sha256=None, url=None)
+
+
+def test_the_loaders_read_the_files_of_their_entry() -> None:
+    """One table per data set: the registry entry's files are the loader module's own table."""
+    from autograder.data import mnist, temperature
+
+    by_name = {entry.name: entry for entry in DATASETS}
+    assert by_name["temperature"].files is temperature.FILES
+    assert by_name["mnist"].files is mnist.FILES
+    sums = dict(reversed(line.split()) for line in (SHARED / "SHA256SUMS").read_text().splitlines() if line)
+    for entry in DATASETS:
+        for item in entry.files:
+            if item.relpath in sums:
+                assert item.sha256 == sums[item.relpath], item.relpath
 
 
 # --------------------------------------------------------------------------------------------- preloading
@@ -212,25 +274,30 @@ def _arrays(value: Any) -> list[np.ndarray]:
 
 def test_load_grader_preloads_every_declared_data_set(grader: Grader) -> None:
     declared = grader.profile.data
-    assert set(grader.judge.data) == set(declared) == {"temperature", "mnist", "penguins", "image"}
+    assert list(grader.judge.data) == [name for name in declared if name in grader.config.data_of()]
     data = grader.judge.data
-    assert isinstance(data["temperature"], Splits) and isinstance(data["image"], Splits)
-    assert isinstance(data["mnist"], Splits)
-    assert [len(data["mnist"].train), len(data["mnist"].val), len(data["mnist"].test)] == declared["mnist"]["sizes"]
-    assert len(data["image"].train) + len(data["image"].test) == declared["image"]["size"] ** 2
-    assert isinstance(data["penguins"], PenguinTables)
-    assert len(data["penguins"].held_out) == 104 and len(data["penguins"].raw) == 344
+    if "mnist" in data:
+        assert [len(data["mnist"].train), len(data["mnist"].val), len(data["mnist"].test)] == declared["mnist"]["sizes"]
+    if "image" in data:
+        assert len(data["image"].train) + len(data["image"].test) == declared["image"]["size"] ** 2
+    if "penguins" in data:
+        assert isinstance(data["penguins"], PenguinTables)
+        assert len(data["penguins"].held_out) == 104 and len(data["penguins"].raw) == 344
+    for name in ("temperature", "mnist", "image"):
+        if name in data:
+            assert isinstance(data[name], Splits)
 
 
 def test_preloaded_arrays_are_read_only(grader: Grader) -> None:
-    arrays = [a for name in ("temperature", "mnist", "image") for a in _arrays(grader.judge.data[name])]
-    assert len(arrays) >= 6 and not any(a.flags.writeable for a in arrays)
-    with pytest.raises(ValueError, match="read-only"):
-        grader.judge.data["mnist"].test.y[0] = 0
+    arrays = [a for value in grader.judge.data.values() for a in _arrays(value)]
+    assert not any(a.flags.writeable for a in arrays)
+    if "mnist" in grader.judge.data:
+        with pytest.raises(ValueError, match="read-only"):
+            grader.judge.data["mnist"].test.y[0] = 0
 
 
-def test_penguin_tables_are_copies(grader: Grader) -> None:
-    tables = grader.judge.data["penguins"]
+def test_penguin_tables_are_copies() -> None:
+    tables = preload({"penguins": {}})["penguins"]
     raw = tables.raw
     raw.loc[:, "species"] = "Gentoo"
     held_out = tables.held_out
@@ -240,19 +307,23 @@ def test_penguin_tables_are_copies(grader: Grader) -> None:
 
 
 def test_checks_read_the_preloaded_data(grader: Grader) -> None:
-    ctx = _context(grader)
-    assert ctx.data("mnist") is grader.judge.data["mnist"]
-    with pytest.raises(DataNotDeclared) as caught:
-        ctx.data("weather")
-    assert str(caught.value) == (
-        "data set 'weather' is not declared under course.yml's profiles.smoke.data; "
-        "loaded: ['image', 'mnist', 'penguins', 'temperature']"
-    )
-    assert isinstance(caught.value, KeyError)
+    for task, config in grader.config.tasks.items():
+        ctx = _context(grader, _check_of(grader, task))
+        for name in config.data:
+            assert ctx.data(name) is grader.judge.data[name]
+        with pytest.raises(DataNotDeclared) as caught:
+            ctx.data("weather")
+        assert str(caught.value) == (f"data set 'weather' is not declared under course.yml's tasks.{task}.data "
+                                     f"(it declares {sorted(config.data)})")
+        assert isinstance(caught.value, KeyError)
+        others = [name for name in grader.judge.data if name not in config.data]
+        for name in others:  # loaded for another task: still refused, so that --tasks never breaks a check
+            with pytest.raises(DataNotDeclared, match=f"tasks.{task}.data"):
+                ctx.data(name)
 
 
 def test_hidden_checks_never_read_a_data_file(grader: Grader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With every data source gone, the hw2 checks' data helpers still answer: they only read the judge's copy."""
+    """With every data source gone, the checks' data still answers: they only read the judge's copy."""
     import palmerpenguins
     import sklearn.datasets
 
@@ -262,25 +333,29 @@ def test_hidden_checks_never_read_a_data_file(grader: Grader, tmp_path: Path, mo
     monkeypatch.setenv("AUTOGRADER_DATA", str(tmp_path))  # an empty folder: every fetch fails
     monkeypatch.setattr(palmerpenguins, "load_penguins", gone)
     monkeypatch.setattr(sklearn.datasets, "load_sample_image", gone)
-    helpers = sys.modules["autograder_checks_hw2._data"]
-    ctx = _context(grader)
-    assert helpers.temperature(ctx) is grader.judge.data["temperature"]
-    assert helpers.mnist(ctx) is grader.judge.data["mnist"]
-    assert helpers.image(ctx) is grader.judge.data["image"]
-    assert len(helpers.penguin_raw(ctx)) == 344
-    train, held_out = helpers.penguin_frames(ctx)
-    assert (len(train), len(held_out)) == (240, 104)
-    X, y = helpers.sweep_subset(ctx)
-    assert len(X) == len(y) == grader.profile.params["sweep_train_rows"]
+    for task, config in grader.config.tasks.items():
+        ctx = _context(grader, _check_of(grader, task))
+        for name in config.data:
+            assert ctx.data(name) is grader.judge.data[name]
+    if "penguins" in grader.judge.data:
+        tables = grader.judge.data["penguins"]
+        assert (len(tables.raw), len(tables.train), len(tables.held_out)) == (344, 240, 104)
 
 
-def test_hidden_checks_import_no_data_loader() -> None:
-    """The hw2 checks take data only from ctx.data: no loader of autograder.data is imported there."""
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_hidden_checks_import_no_data_loader(assignment: str) -> None:
+    """The checks take data only from ctx.data: no loader of autograder.data is imported there, and no thin
+    wrapper around ctx.data is defined (call ctx.data("name") where the data is used)."""
     allowed = {"PenguinTables", "Split", "Splits"}
-    for source in sorted((REPO / "solutions" / "hw2" / "checks").glob("*.py")):
+    for source in sorted(COURSE.path(COURSE.assignment(assignment).checks).glob("*.py")):
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("autograder.data"):
                 names = {alias.name for alias in node.names}
                 assert names <= allowed, f"{source.name} imports {sorted(names - allowed)} from {node.module}"
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith(("autograder.data", "palmerpenguins")) for a in node.names), source
+            if isinstance(node, ast.FunctionDef) and len(node.body) == 1 and isinstance(node.body[0], ast.Return):
+                value = node.body[0].value
+                wraps = (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                         and value.func.attr == "data")
+                assert not wraps, f"{source.name}: {node.name} only wraps ctx.data"

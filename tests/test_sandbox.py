@@ -34,6 +34,8 @@ from autograder.sandbox import (
     WorkerTimeout,
 )
 from autograder.sandbox.codec import CodecError, Decoder, Encoder, Exchange
+from autograder.sandbox.output import cap
+from autograder.sandbox.scratch import RUNTIME_FILES
 
 SANDBOX_DIR = Path(__file__).resolve().parents[1] / "autograder" / "sandbox"
 
@@ -83,6 +85,10 @@ def save_model(model, path):
 
 def not_done():
     raise NotImplementedError("write the loop")
+
+
+def long_error(n):
+    raise ValueError("é" + "x" * n + "end")
 
 
 def shout(*words):
@@ -415,6 +421,15 @@ def test_student_error_carries_message_and_traceback(session: WorkerSession) -> 
     assert "worker.py" not in error.traceback
 
 
+def test_long_student_messages_are_capped_in_the_worker(session: WorkerSession) -> None:
+    with pytest.raises(StudentError) as caught:
+        session.call("mod.long_error", 1_000_000, timeout=10)
+    message = str(caught.value)
+    assert message.startswith("ValueError: éxxx") and message.endswith("xxend")
+    assert re.search(r"\[\.\.\. \d+ bytes cut \.\.\.\]", message)
+    assert len(message.encode()) <= 64 * 1024 + 100 and len(caught.value.traceback.encode()) <= 256 * 1024
+
+
 def test_broken_modules_fail_only_their_calls(session: WorkerSession) -> None:
     with pytest.raises(StudentError) as import_error:
         session.call("broken_import.f", timeout=10)
@@ -620,6 +635,43 @@ def test_decoder_rejects_malformed_messages(tmp_path: Path) -> None:
     encoded = Encoder(Exchange(tmp_path, "g")).encode({"$t": [1, (2,)]})
     assert json.loads(json.dumps(encoded)) == encoded
     assert decoder.decode(encoded) == {"$t": [1, (2,)]}
+
+
+def test_output_cap_keeps_head_and_tail_whole_characters(tmp_path: Path) -> None:
+    assert cap("short é", 100) == "short é"
+    text = "é" * 1000 + "middle" + "ü" * 1000  # 2 bytes per character: 4006 bytes
+    capped = cap(text, 512)
+    assert len(capped.encode()) <= 512 and "\ufffd" not in capped
+    head, marker, tail = re.split(r"(\n\[\.\.\. \d+ bytes cut \.\.\.\]\n)", capped)
+    assert set(head) == {"é"} and set(tail) == {"ü"}
+    assert int(re.search(r"\d+", marker)[0]) == 4006 - len(head.encode()) - len(tail.encode())
+    assert cap(text.encode(), 512) == capped
+    log = tmp_path / "log"
+    log.write_bytes(b"skipped" + text.encode())
+    with open(log, "rb") as f:
+        f.seek(len(b"skipped"))
+        assert cap(f, 512) == capped
+        f.seek(len(b"skipped"))
+        assert cap(f, 10_000) == text
+
+
+def test_runtime_files_import_only_each_other() -> None:
+    """The worker's runtime folder is all it has of the grader: its files import the standard library, NumPy (and
+    lazily pandas and torch) and one another, never the autograder package."""
+    import ast
+    import sys
+
+    allowed = set(sys.stdlib_module_names) | {"numpy", "pandas", "torch"}
+    runtime = {name.removesuffix(".py") for name in RUNTIME_FILES}
+    for name in RUNTIME_FILES:
+        tree = ast.parse((SANDBOX_DIR / name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                assert {alias.name.split(".")[0] for alias in node.names} <= allowed, (name, ast.unparse(node))
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                assert node.level == 1 and node.module in runtime, (name, ast.unparse(node))
+            elif isinstance(node, ast.ImportFrom):
+                assert node.module.split(".")[0] in allowed, (name, ast.unparse(node))
 
 
 def test_scratch_holds_only_listed_modules(submission: Path, tmp_path: Path) -> None:

@@ -1,7 +1,12 @@
-"""assignments/hw2/submit.py: the students' packager zips exactly the graded modules, and says what is wrong."""
+"""The students' packager ``assignments/<hw>/submit.py``, for every assignment in course.yml.
+
+It is rendered from the engine's one template with the assignment's modules and zip name (the committed file must
+equal the rendered one), zips exactly the graded modules, and says what is wrong.
+"""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import shutil
@@ -12,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from autograder.config import load_course
+from autograder.release.submit_script import SUBMIT_TEMPLATE, render_submit, submission_zip_name, submit_text
+
 REPO = Path(__file__).resolve().parents[1]
-ASSIGNMENT = REPO / "assignments" / "hw2"
-SOLUTION = REPO / "solutions" / "hw2"
-MODULES = ("trees.py", "mnist_mlp.py", "penguins.py", "posenc.py")
-ZIP_NAME = "hw2-submission.zip"
+COURSE = load_course(REPO / "course.yml")
+ASSIGNMENTS = sorted(COURSE.config.assignments)
 
 FINISHED = "def answer():\n    return 42\n"
 UNFINISHED = (
@@ -26,17 +32,25 @@ UNFINISHED = (
 )
 
 
-def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
+def _modules(assignment: str) -> list[str]:
+    return [f"{module}.py" for module in COURSE.assignment(assignment).modules]
+
+
+def _starter(assignment: str) -> Path:
+    return COURSE.path(COURSE.assignment(assignment).starter)
+
+
+def _folder(tmp_path: Path, assignment: str, files: dict[str, str]) -> Path:
     """An assignment folder with submit.py, the given files and some clutter that must not be submitted."""
-    folder = tmp_path / "hw2"
+    folder = tmp_path / assignment
     folder.mkdir()
-    shutil.copy2(ASSIGNMENT / "submit.py", folder / "submit.py")
+    shutil.copy2(_starter(assignment) / "submit.py", folder / "submit.py")
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
-    (folder / "hw2.ipynb").write_text("{}", encoding="utf-8")
+    (folder / f"{assignment}.ipynb").write_text("{}", encoding="utf-8")
     (folder / "notes.txt").write_text("not submitted", encoding="utf-8")
     (folder / "tests").mkdir()
-    (folder / "tests" / "trees.py").write_text("OK_FORMAT = True\n", encoding="utf-8")
+    (folder / "tests" / _modules(assignment)[0]).write_text("OK_FORMAT = False\n", encoding="utf-8")
     return folder
 
 
@@ -55,120 +69,181 @@ def _zip_names(path: Path) -> list[str]:
         return archive.namelist()
 
 
-def test_zips_exactly_the_four_modules(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, {name: FINISHED for name in MODULES})
+# --------------------------------------------------------------------------------------------------------------
+# Rendered from one template
+# --------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_committed_submit_is_rendered_from_the_template(assignment: str) -> None:
+    committed = (_starter(assignment) / "submit.py").read_text(encoding="utf-8")
+    assert committed == render_submit(COURSE, assignment), (
+        f"{COURSE.assignment(assignment).starter}/submit.py is stale; run `autograder starter {assignment}`")
+
+
+def test_template_knows_no_assignment() -> None:
+    template = SUBMIT_TEMPLATE.read_text(encoding="utf-8")
+    for assignment in ASSIGNMENTS:
+        assert assignment not in template
+        for module in COURSE.assignment(assignment).modules:
+            assert module not in template, module
+
+
+def test_another_assignment_gets_its_own_modules_and_zip(tmp_path: Path) -> None:
+    text = submit_text("lab7", ["alpha"])
+    assert 'MODULES = ("alpha.py",)' in text and 'ZIP_NAME = "lab7-submission.zip"' in text
+    prose = " ".join(text.split())
+    assert "the one file that is graded, ``alpha.py``, into ``lab7-submission.zip``" in prose
+    assert "only this file, so it must not" in prose and "``alpha.py`` was not found" in prose
+    assert not any(name in text for name in ASSIGNMENTS)
+    folder = tmp_path / "lab7"
+    folder.mkdir()
+    (folder / "submit.py").write_text(text, encoding="utf-8")
+    (folder / "alpha.py").write_text(FINISHED, encoding="utf-8")
     result = _run(folder)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert _zip_names(folder / ZIP_NAME) == list(MODULES)  # flat, nothing else
-    with zipfile.ZipFile(folder / ZIP_NAME) as archive:
-        for name in MODULES:
+    assert _zip_names(folder / "lab7-submission.zip") == ["alpha.py"]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# What it does
+# --------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_zips_exactly_the_modules(assignment: str, tmp_path: Path) -> None:
+    modules, zip_name = _modules(assignment), submission_zip_name(assignment)
+    folder = _folder(tmp_path, assignment, {name: FINISHED for name in modules})
+    result = _run(folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _zip_names(folder / zip_name) == modules  # flat, nothing else
+    with zipfile.ZipFile(folder / zip_name) as archive:
+        for name in modules:
             assert archive.read(name).decode() == FINISHED
-    for name in MODULES:
+    for name in modules:
         assert name in result.stdout
     assert "WARNING" not in result.stdout
     assert "Gradescope" in result.stdout
 
 
-def test_zip_is_deterministic(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, {name: FINISHED for name in MODULES})
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_zip_is_deterministic(assignment: str, tmp_path: Path) -> None:
+    modules, zip_name = _modules(assignment), submission_zip_name(assignment)
+    folder = _folder(tmp_path, assignment, {name: FINISHED for name in modules})
     assert _run(folder).returncode == 0
-    first = hashlib.sha256((folder / ZIP_NAME).read_bytes()).hexdigest()
-    for name in MODULES:  # new modification times, same contents
+    first = hashlib.sha256((folder / zip_name).read_bytes()).hexdigest()
+    for name in modules:  # new modification times, same contents
         (folder / name).write_text(FINISHED, encoding="utf-8")
     assert _run(folder).returncode == 0
-    assert hashlib.sha256((folder / ZIP_NAME).read_bytes()).hexdigest() == first
-    with zipfile.ZipFile(folder / ZIP_NAME) as archive:
+    assert hashlib.sha256((folder / zip_name).read_bytes()).hexdigest() == first
+    with zipfile.ZipFile(folder / zip_name) as archive:
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
-def test_missing_modules_are_warned_about_and_the_rest_zipped(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, {"trees.py": FINISHED, "posenc.py": FINISHED})
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_missing_modules_are_warned_about_and_the_rest_zipped(assignment: str, tmp_path: Path) -> None:
+    modules = _modules(assignment)
+    present = modules[::2]
+    folder = _folder(tmp_path, assignment, {name: FINISHED for name in present})
     result = _run(folder)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert _zip_names(folder / ZIP_NAME) == ["trees.py", "posenc.py"]
+    assert _zip_names(folder / submission_zip_name(assignment)) == present
     warnings = [line for line in result.stdout.splitlines() if line.startswith("WARNING")]
-    assert len(warnings) == 2
-    assert "mnist_mlp.py is missing" in warnings[0] and "penguins.py is missing" in warnings[1]
+    missing = [name for name in modules if name not in present]
+    assert len(warnings) == len(missing)
+    for warning, name in zip(warnings, missing, strict=True):
+        assert f"{name} is missing" in warning
 
 
-def test_no_module_at_all_fails_without_a_zip(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, {})
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_module_at_all_fails_without_a_zip(assignment: str, tmp_path: Path) -> None:
+    folder = _folder(tmp_path, assignment, {})
     result = _run(folder)
     assert result.returncode == 1
-    assert not (folder / ZIP_NAME).exists()
+    assert not (folder / submission_zip_name(assignment)).exists()
     assert "nothing to submit" in result.stdout
-    assert result.stdout.count("is missing") == 4
+    assert result.stdout.count("is missing") == len(_modules(assignment))
 
 
-def test_unfinished_modules_are_flagged(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, {"trees.py": FINISHED, "mnist_mlp.py": UNFINISHED, "penguins.py": FINISHED,
-                                "posenc.py": FINISHED})
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_unfinished_modules_are_flagged(assignment: str, tmp_path: Path) -> None:
+    modules = _modules(assignment)
+    unfinished = modules[-1]
+    folder = _folder(tmp_path, assignment, {name: FINISHED for name in modules} | {unfinished: UNFINISHED})
     result = _run(folder)
     assert result.returncode == 0
-    assert _zip_names(folder / ZIP_NAME) == list(MODULES)  # unfinished modules are still submitted
+    assert _zip_names(folder / submission_zip_name(assignment)) == modules  # unfinished modules are still submitted
     flagged = [line for line in result.stdout.splitlines() if "NotImplementedError" in line]
     assert len(flagged) == 1
-    assert "mnist_mlp.py" in flagged[0] and "todo" in flagged[0] and "Model.forward" in flagged[0]
+    assert unfinished in flagged[0] and "todo" in flagged[0] and "Model.forward" in flagged[0]
     assert "done" not in flagged[0]
 
 
-def test_syntax_errors_are_flagged(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, {name: FINISHED for name in MODULES} | {"penguins.py": "def broken(:\n    pass\n"})
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_syntax_errors_are_flagged(assignment: str, tmp_path: Path) -> None:
+    modules = _modules(assignment)
+    broken = modules[0]
+    folder = _folder(tmp_path, assignment, {name: FINISHED for name in modules} | {broken: "def broken(:\n    pass\n"})
     result = _run(folder)
     assert result.returncode == 0
-    assert "penguins.py has a syntax error (line 1" in result.stdout
+    assert f"{broken} has a syntax error (line 1" in result.stdout
 
 
-def test_the_real_starter_is_flagged_and_the_solution_is_not(tmp_path: Path) -> None:
-    starter = tmp_path / "starter"
-    starter.mkdir()
-    solution = tmp_path / "solution"
-    solution.mkdir()
-    shutil.copy2(ASSIGNMENT / "submit.py", starter)
-    shutil.copy2(ASSIGNMENT / "submit.py", solution)
-    for name in MODULES:
-        shutil.copy2(ASSIGNMENT / name, starter / name)
-        shutil.copy2(SOLUTION / name, solution / name)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_real_starter_is_flagged_and_the_solution_is_not(assignment: str, tmp_path: Path) -> None:
+    config = COURSE.assignment(assignment)
+    modules = _modules(assignment)
+    runs = {}
+    for kind, source in (("starter", COURSE.path(config.starter)), ("solution", COURSE.path(config.solution))):
+        folder = tmp_path / kind
+        folder.mkdir()
+        shutil.copy2(_starter(assignment) / "submit.py", folder)
+        for name in modules:
+            shutil.copy2(source / name, folder / name)
+        runs[kind] = _run(folder)
+        assert runs[kind].returncode == 0, runs[kind].stdout + runs[kind].stderr
 
-    starter_run = _run(starter)
-    assert starter_run.returncode == 0
-    for name in MODULES:
-        assert f"WARNING: {name} still contains `raise NotImplementedError`" in starter_run.stdout
-
-    solution_run = _run(solution)
-    assert solution_run.returncode == 0 and "WARNING" not in solution_run.stdout, solution_run.stdout
-    assert _zip_names(solution / ZIP_NAME) == list(MODULES)
+    for name in modules:
+        assert f"WARNING: {name} still contains `raise NotImplementedError`" in runs["starter"].stdout
+    assert "WARNING" not in runs["solution"].stdout, runs["solution"].stdout
+    assert _zip_names(tmp_path / "solution" / submission_zip_name(assignment)) == modules
 
 
-def test_runs_from_another_folder_and_with_dir(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, {name: FINISHED for name in MODULES})
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_runs_from_another_folder_and_with_dir(assignment: str, tmp_path: Path) -> None:
+    modules, zip_name = _modules(assignment), submission_zip_name(assignment)
+    folder = _folder(tmp_path, assignment, {name: FINISHED for name in modules})
     # From elsewhere: the modules next to submit.py are packed, and the zip is written there.
     assert _run(folder, cwd=tmp_path).returncode == 0
-    assert (folder / ZIP_NAME).is_file() and not (tmp_path / ZIP_NAME).exists()
+    assert (folder / zip_name).is_file() and not (tmp_path / zip_name).exists()
     other = tmp_path / "other"
     other.mkdir()
-    (other / "trees.py").write_text(FINISHED, encoding="utf-8")
+    (other / modules[0]).write_text(FINISHED, encoding="utf-8")
     assert _run(folder, "--dir", str(other)).returncode == 0
-    assert _zip_names(other / ZIP_NAME) == ["trees.py"]
+    assert _zip_names(other / zip_name) == [modules[0]]
 
 
-def test_main_from_a_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_main_from_a_notebook(assignment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:
     """``import submit; submit.main()`` works even though a kernel's sys.argv holds its own arguments."""
-    folder = _folder(tmp_path, {name: FINISHED for name in MODULES})
+    modules = _modules(assignment)
+    folder = _folder(tmp_path, assignment, {name: FINISHED for name in modules})
     monkeypatch.chdir(folder)
     monkeypatch.setattr(sys, "argv", ["ipykernel_launcher.py", "-f", "/tmp/kernel-123.json"])
     spec = importlib.util.spec_from_file_location("submit", folder / "submit.py")
     submit = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(submit)
     assert submit.main() == 0
-    assert "Packed 4 of 4 modules" in capsys.readouterr().out
-    assert _zip_names(folder / ZIP_NAME) == list(MODULES)
+    assert f"Packed {len(modules)} of {len(modules)} modules" in capsys.readouterr().out
+    assert _zip_names(folder / submission_zip_name(assignment)) == modules
 
 
-def test_uses_only_the_standard_library() -> None:
-    import ast
-
-    tree = ast.parse((ASSIGNMENT / "submit.py").read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_uses_only_the_standard_library(assignment: str) -> None:
+    tree = ast.parse((_starter(assignment) / "submit.py").read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module}
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported

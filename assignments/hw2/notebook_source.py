@@ -4,12 +4,7 @@
 # This homework has four parts. Each part is a Python module in this folder, and **your code goes in the
 # modules**, not in this notebook:
 #
-# | Part | Module | What you build | Points |
-# | --- | --- | --- | --- |
-# | 1 | `trees.py` | bias and variance of tree models (temperature forecasting) | 25 |
-# | 2 | `mnist_mlp.py` | an MLP for handwritten digits, in PyTorch | 30 |
-# | 3 | `penguins.py` | reading a rule off a decision tree; a penguin classifier | 20 |
-# | 4 | `posenc.py` | positional encoding for an MLP that stores an image | 25 |
+# {{ points_table }}
 #
 # ## How to work
 #
@@ -47,7 +42,7 @@ import posenc
 
 # %% [markdown]
 # ---
-# ## Part 1: Bias and variance of tree models (`trees.py`, 25 points)
+# ## Part 1: Bias and variance of tree models (`trees.py`, {{ points:trees }} points)
 #
 # We forecast tomorrow's mean temperature in Cleveland (degrees F) from the mean temperatures of 24 US cities
 # on each of the last five days (120 features). The data is split by time: training days 1995-2008,
@@ -109,7 +104,7 @@ grader.check("trees")
 
 # %% [markdown]
 # ---
-# ## Part 2: An MLP for MNIST (`mnist_mlp.py`, 30 points)
+# ## Part 2: An MLP for MNIST (`mnist_mlp.py`, {{ points:mnist_mlp }} points)
 #
 # An MLP reads a 28 x 28 digit as a flat vector of 784 pixel intensities in [0, 1]. Each hidden layer is a
 # linear map followed by a ReLU, and the last layer outputs 10 scores ("logits"), one per digit. Training
@@ -205,7 +200,7 @@ grader.check("mnist_mlp")
 
 # %% [markdown]
 # ---
-# ## Part 3: Palmer penguins (`penguins.py`, 20 points)
+# ## Part 3: Palmer penguins (`penguins.py`, {{ points:penguins }} points)
 #
 # 344 penguins of three species (Adelie, Chinstrap, Gentoo), measured on three islands of the Palmer
 # Archipelago, Antarctica. A few rows have missing values.
@@ -280,7 +275,7 @@ grader.check("penguins")
 
 # %% [markdown]
 # ---
-# ## Part 4: Positional encoding (`posenc.py`, 25 points)
+# ## Part 4: Positional encoding (`posenc.py`, {{ points:posenc }} points)
 #
 # A "coordinate MLP" stores an image: it maps a pixel position `(x, y)` (scaled to [0, 1]) to that pixel's
 # colour. We train it on a quarter of the pixels (every other row and column) and ask it to fill in the rest.

@@ -87,13 +87,18 @@ class Judge:
     references: ReferenceStore = field(default_factory=ReferenceStore)
     memo: Memo = field(default_factory=Memo)
     data: dict[str, Any] = field(default_factory=dict)
+    needs: dict[str, frozenset[str]] | None = None  # task -> the data sets it declares (None: not enforced)
 
 
-class DataNotDeclared(KeyError):
-    """A check asked for a data set that the judge has not loaded (the profile does not declare it)."""
+class NotDeclared(KeyError):
+    """A check read a setting or data set it does not declare (a mistake in the check, not the student's)."""
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return str(self.args[0])
+
+
+class DataNotDeclared(NotDeclared):
+    """A check asked for a data set that the judge has not loaded (its task or the profile does not declare it)."""
 
 
 @dataclass
@@ -187,9 +192,20 @@ class Context:
 
     # --- settings from course.yml ---------------------------------------------------------------
     def param(self, name: str, default: Any = None) -> Any:
-        """A check parameter of the profile (``profiles.<p>.params.<name>``)."""
+        """A check parameter of the profile (``profiles.<p>.params.<name>``), else its declared default (or
+        ``default``).
+
+        Raises:
+            NotDeclared: the check does not declare ``name`` in ``@check(params=..., defaults=...)``.
+            KeyError: the profile does not set it and there is no default.
+        """
+        if not self.spec.reads_param(name):
+            raise NotDeclared(f"check {self.spec.id} reads params.{name} without declaring it in "
+                              f"@check(params=...) or @check(defaults=...)")
         if name in self.profile.params:
             return self.profile.params[name]
+        if name in self.spec.defaults:
+            return self.spec.defaults[name]
         if default is None:
             raise KeyError(f"course.yml: profile {self.profile_name!r} has no params.{name}")
         return default
@@ -199,6 +215,10 @@ class Context:
         return dict(self.profile.data.get(name, {}))
 
     def threshold(self, name: str) -> Threshold:
+        """The profile's ``thresholds.<name>``, which the check declares in ``@check(thresholds=...)``."""
+        if name not in self.spec.thresholds:
+            raise NotDeclared(f"check {self.spec.id} judges against thresholds.{name} without declaring it in "
+                              f"@check(thresholds=...)")
         try:
             return self.profile.thresholds[name]
         except KeyError:
@@ -209,8 +229,13 @@ class Context:
         """The data set ``name`` of the profile (``profiles.<p>.data.<name>``), as the judge preloaded it.
 
         Raises:
-            DataNotDeclared: the profile does not declare it, or the judge was made without preloading it.
+            DataNotDeclared: the check's task (``tasks.<t>.data``) or the profile does not declare it, or the judge
+                was made without preloading it.
         """
+        needs = self.judge.needs
+        if needs is not None and name not in needs.get(self.spec.task, frozenset()):
+            raise DataNotDeclared(f"data set {name!r} is not declared under course.yml's tasks.{self.spec.task}.data "
+                                  f"(it declares {sorted(needs.get(self.spec.task, ()))})")
         if name in self.judge.data:
             return self.judge.data[name]
         if name in self.profile.data:

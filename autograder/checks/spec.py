@@ -10,18 +10,23 @@ student's worker to compute things through it, and judges the answers in the gra
 
 The decorator only attaches a :class:`CheckSpec` to the function; there is no global registry.
 Points and time budgets are not declared here but in ``course.yml`` under ``tasks.<task>.checks.<name>``,
-so an instructor can re-weight checks without touching code. :func:`load_checks` collects the checks
-of an assignment's check folder in the order they are defined.
+so an instructor can re-weight checks without touching code. What a check reads from its profile is declared
+here: ``params`` (names it needs under ``profiles.<p>.params``), ``defaults`` (parameters it may read, with the
+value used when the profile does not set them) and ``thresholds`` (names under ``profiles.<p>.thresholds``).
+The grader compares these with ``course.yml`` when it loads the checks, so a misspelt key is an error naming it
+before anything is graded, and :class:`~autograder.checks.context.Context` refuses an undeclared read.
+:func:`load_checks` collects the checks of an assignment's check folder in the order they are defined.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Callable
+from types import MappingProxyType, ModuleType
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .context import Context
@@ -32,24 +37,48 @@ _ATTRIBUTE = "__autograder_check__"
 
 @dataclass(frozen=True)
 class CheckSpec:
-    """What a check is: its task, its name within the task, a title for students, and the function."""
+    """What a check is: its task, its name within the task, a title for students, the function, and the profile
+    settings it reads.
+
+    Attributes:
+        params: parameters it needs (``profiles.<p>.params.<name>`` must be set in every profile).
+        defaults: parameters it may read, with the value used when a profile does not set them.
+        thresholds: thresholds it judges against (``profiles.<p>.thresholds.<name>``, in every profile).
+    """
 
     task: str
     name: str
     title: str
     fn: CheckFunction
     order: int = 0
+    params: tuple[str, ...] = ()
+    defaults: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False, compare=False)
+    thresholds: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
         return f"{self.task}.{self.name}"
 
+    def reads_param(self, name: str) -> bool:
+        """Whether the check declares the parameter ``name`` (needed or with a default)."""
+        return name in self.params or name in self.defaults
 
-def check(task: str, name: str, title: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Declare ``fn`` as the hidden check ``task.name``; ``title`` is what students see."""
+
+def check(task: str, name: str, title: str, *, params: Iterable[str] = (), defaults: Mapping[str, Any] | None = None,
+          thresholds: Iterable[str] = ()) -> Callable[[CheckFunction], CheckFunction]:
+    """Declare ``fn`` as the hidden check ``task.name``; ``title`` is what students see.
+
+    ``params``, ``defaults`` and ``thresholds`` declare what the check reads from its profile (see the module's
+    docstring); reading anything else is refused.
+    """
+    needed, optional, judged = tuple(params), dict(defaults or {}), tuple(thresholds)
+    both = sorted(set(needed) & set(optional))
+    if both:
+        raise ValueError(f"check {task}.{name}: {both} declared both as needed params and with defaults")
 
     def mark(fn: CheckFunction) -> CheckFunction:
-        setattr(fn, _ATTRIBUTE, CheckSpec(task, name, title, fn, order=fn.__code__.co_firstlineno))
+        setattr(fn, _ATTRIBUTE, CheckSpec(task, name, title, fn, order=fn.__code__.co_firstlineno, params=needed,
+                                          defaults=MappingProxyType(optional), thresholds=judged))
         return fn
 
     return mark

@@ -15,8 +15,8 @@ Data sets:
 * a photograph as coordinates -> colour regression (:func:`load_image`, :func:`image_splits`).
 
 The registry (:mod:`autograder.data.registry`) lists them, one entry each: how the grader loads each one before
-any worker starts (:func:`preload`), and which files inside installed packages hold its answers
-(:func:`hidden_paths`, hidden from student code by the sandbox).
+any worker starts (:func:`preload`), every file it reads (:func:`data_file_names`, for the leak checks), and which
+files inside installed packages hold its answers (:func:`hidden_paths`, hidden from student code by the sandbox).
 
 This package depends only on numpy, pandas, pooch, scikit-learn, torch/torchvision and palmerpenguins (the heavy
 ones imported only when needed), so it can be shipped as is inside the student release.
@@ -25,11 +25,11 @@ ones imported only when needed), so it can be shipped as is inside the student r
 from __future__ import annotations
 
 from .errors import DataError
-from .fetch import data_dir, fetch
+from .fetch import DataFile, data_dir, fetch
 from .image import image_splits, load_image, pixel_coords
 from .mnist import load_mnist
 from .penguins import load_penguins, penguin_split
-from .registry import DATASETS, DataSet, PackageFile, PenguinTables, hidden_paths, preload
+from .registry import DATASETS, DataSet, PackageFile, PenguinTables, data_file_names, hidden_paths, preload
 from .splits import Split, Splits
 from .temperature import (
     CITIES,
@@ -45,12 +45,14 @@ __all__ = [
     "DATASETS",
     "TARGET",
     "DataError",
+    "DataFile",
     "DataSet",
     "PackageFile",
     "PenguinTables",
     "Split",
     "Splits",
     "data_dir",
+    "data_file_names",
     "fetch",
     "hidden_paths",
     "image_splits",

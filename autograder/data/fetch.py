@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import DataError
 
-__all__ = ["DATA_ENV", "CACHE_ENV", "data_dir", "cache_dir", "fetch", "sha256_of"]
+__all__ = ["DATA_ENV", "CACHE_ENV", "DataFile", "data_dir", "cache_dir", "fetch", "name_forms", "sha256_of"]
+
+#: Compressed forms a data file may also be found (or leak) under.
+COMPRESSED_SUFFIXES: tuple[str, ...] = (".gz",)
 
 #: Environment variable naming an offline data folder (read-only use; nothing is written there).
 DATA_ENV = "AUTOGRADER_DATA"
@@ -145,3 +149,56 @@ def fetch(relpath: str, *, sha256: str, url: str | None) -> Path:
             f"connection, or set {DATA_ENV} to an offline data folder that contains {relpath}."
         ) from exc
     return Path(downloaded)
+
+
+def name_forms(name: str) -> frozenset[str]:
+    """The lower-case base name of ``name`` and its compressed or uncompressed forms (``x.gz`` <-> ``x``)."""
+    base = PurePosixPath(name).name.lower()
+    forms = {base}
+    for suffix in COMPRESSED_SUFFIXES:
+        forms.add(base[: -len(suffix)] if base.endswith(suffix) else base + suffix)
+    return frozenset(forms)
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One file a data set reads from ``$AUTOGRADER_DATA`` or downloads into the cache: the one table of its facts.
+
+    Each loader module keeps a tuple of these (``FILES``) and reads its files through :meth:`fetch`; the data
+    registry (:mod:`autograder.data.registry`) points its entry at the same tuple, so the path, checksum and address
+    of a file are written down once.
+
+    Attributes:
+        relpath: where the file lies inside the data folder (and the cache), ``/`` separators.
+        sha256: its pinned SHA-256; ``None`` for a file that another tool downloads and verifies (then ``md5``).
+        url: its public download address; ``None`` when there is none.
+        held_out: it holds held-out answers (test labels, test-period values): it must never reach a student zip
+            or a worker.
+        md5: the MD5 that a third-party downloader checks (torchvision's MNIST files), when there is no SHA-256.
+    """
+
+    relpath: str
+    sha256: str | None
+    url: str | None
+    held_out: bool = False
+    md5: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_relpath(self.relpath)
+        if self.sha256 is None and self.md5 is None:
+            raise ValueError(f"{self.relpath}: give a sha256 (or the md5 its downloader checks)")
+
+    @property
+    def name(self) -> str:
+        """The file's base name (``"OHCLEVEL.txt"``)."""
+        return PurePosixPath(self.relpath).name
+
+    def names(self) -> frozenset[str]:
+        """Lower-case base names this file may appear under: as is, and compressed or uncompressed."""
+        return name_forms(self.name)
+
+    def fetch(self) -> Path:
+        """The verified local copy (:func:`fetch`); only for files with a pinned SHA-256."""
+        if self.sha256 is None:
+            raise DataError(f"data file {self.relpath!r} has no pinned sha256; it is fetched by its own downloader")
+        return fetch(self.relpath, sha256=self.sha256, url=self.url)

@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError
-from .fetch import cache_dir, data_dir, fetch
+from .fetch import DataFile, cache_dir, data_dir
 from .splits import Split, Splits
 
-__all__ = ["PROFILES", "load_mnist", "read_idx"]
+__all__ = ["FILES", "PROFILES", "load_mnist", "read_idx"]
 
 PROFILES: tuple[str, ...] = ("smoke", "full")
 
@@ -37,17 +37,24 @@ _TEST_IMAGES = "t10k-images-idx3-ubyte"
 _TEST_LABELS = "t10k-labels-idx1-ubyte"
 _TRAIN_IMAGES = "train-images-idx3-ubyte"
 _TRAIN_LABELS = "train-labels-idx1-ubyte"
-_SHA256 = (
-    (_TEST_IMAGES, "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
-    (_TEST_LABELS, "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+
+
+def _file(name: str, *, sha256: str | None = None, md5: str, held_out: bool) -> DataFile:
+    return DataFile(f"MNIST/raw/{name}.gz", sha256=sha256, url=f"{_MIRROR}{name}.gz", held_out=held_out, md5=md5)
+
+
+#: Every MNIST file, gzipped as published. The 10k test files (read by the smoke profile, and the held-out test set
+#: of the full one) carry a pinned SHA-256; the 60k training files are downloaded by torchvision, which checks the
+#: md5 (so do we, for a local copy). The test files hold held-out labels.
+FILES: tuple[DataFile, ...] = (
+    _file(_TEST_IMAGES, sha256="8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+          md5="9fb629c4189551a2d022fa330f9573f3", held_out=True),
+    _file(_TEST_LABELS, sha256="f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+          md5="ec29112dd5afa0611ce80d1b7f02629c", held_out=True),
+    _file(_TRAIN_IMAGES, md5="f68b3c2dcbeaaa9fbdd348bbdeb94873", held_out=False),
+    _file(_TRAIN_LABELS, md5="d53e105ee54ea40749a09fcbcd1e9432", held_out=False),
 )
-# md5 of the .gz files, the values torchvision itself checks (used to verify local training files).
-_MD5 = (
-    (_TRAIN_IMAGES, "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
-    (_TRAIN_LABELS, "d53e105ee54ea40749a09fcbcd1e9432"),
-    (_TEST_IMAGES, "9fb629c4189551a2d022fa330f9573f3"),
-    (_TEST_LABELS, "ec29112dd5afa0611ce80d1b7f02629c"),
-)
+_BY_NAME = {file.name[: -len(".gz")]: file for file in FILES}  # "t10k-images-idx3-ubyte" -> its entry
 _IDX_MAGIC = {1: 0x00000801, 3: 0x00000803}  # number of dimensions -> magic number for unsigned bytes
 
 
@@ -82,7 +89,7 @@ def _to_xy(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def _load_smoke(seed: int, sizes: tuple[int, int, int]) -> Splits:
-    paths = {name: fetch(f"MNIST/raw/{name}.gz", sha256=digest, url=f"{_MIRROR}{name}.gz") for name, digest in _SHA256}
+    paths = {name: _BY_NAME[name].fetch() for name in (_TEST_IMAGES, _TEST_LABELS)}
     X, y = _to_xy(read_idx(paths[_TEST_IMAGES], 3), read_idx(paths[_TEST_LABELS], 1))
     n_train, n_val, n_test = sizes
     if min(sizes) < 0 or n_train == 0 or n_test == 0 or sum(sizes) > len(y):
@@ -103,7 +110,7 @@ def _local_file(raw_dir: Path, name: str) -> Path | None:
     """The .gz (md5-verified) or uncompressed copy of ``name`` in ``raw_dir``, or None if neither exists."""
     gz = raw_dir / f"{name}.gz"
     if gz.is_file():
-        expected = dict(_MD5)[name]
+        expected = _BY_NAME[name].md5
         actual = hashlib.md5(gz.read_bytes(), usedforsecurity=False).hexdigest()
         if actual != expected:
             raise DataError(f"Checksum mismatch for MNIST file {gz}: expected md5 {expected}, got {actual}")
@@ -127,7 +134,7 @@ def _full_help(root: Path, *, offline: bool) -> str:
 
 def _load_full_local(root: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     raw_dir = root / "MNIST" / "raw"
-    found = {name: _local_file(raw_dir, name) for name, _ in _MD5}
+    found = {name: _local_file(raw_dir, name) for name in (_TRAIN_IMAGES, _TRAIN_LABELS, _TEST_IMAGES, _TEST_LABELS)}
     missing = [name for name, path in found.items() if path is None]
     if missing:
         raise DataError(f"MNIST files missing from {raw_dir}: {', '.join(missing)}. " + _full_help(root, offline=True))

@@ -4,12 +4,18 @@ Every data set a profile of ``course.yml`` can name under ``data:`` has one :cla
 
 * ``load``: the judge-side loader, called with that profile's ``data.<name>`` settings as keyword arguments; what
   it returns is what a hidden check gets from ``ctx.data(name)``;
+* ``files``: the files it reads from ``$AUTOGRADER_DATA`` or downloads into the cache (:class:`DataFile`: relative
+  path, SHA-256, public address, whether it holds held-out answers). The entry points at the loader module's own
+  ``FILES`` table, so each file is described once;
 * ``package_files``: course data that ships *inside an installed package* (not in ``$AUTOGRADER_DATA`` or the
   download cache) and gives away held-out answers, e.g. the penguins CSV of ``palmerpenguins``. The sandbox hides
   these from student code (:func:`hidden_paths`); the files a loader reads carry a pinned SHA-256 that
   :func:`preload` checks before loading.
 
-Adding a data set means writing its loader and adding one entry to :func:`datasets`; nothing else changes.
+Adding a data set means writing its loader (with its ``FILES`` table) and adding one entry to :func:`datasets`;
+nothing else changes. The rest of the engine asks the registry: :func:`data_file_names` (the leak checks),
+:func:`check_settings` (``course.yml`` is validated against the loaders' signatures when it is loaded),
+:func:`preload` (the judge, and the release's pre-download).
 
 The judge calls :func:`preload` once per grading run, before the first worker starts, and keeps the result:
 checks never read a data file afterwards, so nothing a worker could have touched is read back. Files from the data
@@ -24,30 +30,34 @@ import dataclasses
 import importlib.util
 import inspect
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import mnist, temperature
 from .errors import DataError
-from .fetch import sha256_of
+from .fetch import DataFile, name_forms, sha256_of
 from .image import image_splits, load_image
-from .mnist import load_mnist
 from .penguins import load_penguins, penguin_split
 from .splits import Splits
-from .temperature import load_temperature_splits
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
     "DATASETS",
+    "DataFile",
     "DataSet",
     "PackageFile",
     "PenguinTables",
+    "check_settings",
+    "data_file_names",
+    "dataset",
     "datasets",
+    "held_out_names",
     "hidden_paths",
     "load_image_splits",
     "load_penguin_tables",
@@ -67,11 +77,13 @@ class PackageFile:
         path: where it lies inside the package folder, with ``/`` separators (``"datasets/images"``).
         sha256: the pinned SHA-256 of a file that a loader reads; ``None`` for a folder, or a file that is only
             hidden.
+        held_out: it holds (or is a folder holding) held-out answers of the course.
     """
 
     package: str
     path: str
     sha256: str | None = None
+    held_out: bool = False
 
     def __post_init__(self) -> None:
         if not self.package.isidentifier():
@@ -99,23 +111,62 @@ class PackageFile:
         return list(found)
 
     def describe(self) -> str:
+        """``"data/penguins.csv of the installed package 'palmerpenguins'"``."""
         return f"{self.path} of the installed package {self.package!r}"
+
+    @property
+    def is_read(self) -> bool:
+        """A file that a loader reads (it has a pinned SHA-256), not a folder that is only hidden."""
+        return self.sha256 is not None
 
 
 @dataclass(frozen=True)
 class DataSet:
-    """One data set: its name in ``course.yml``, its judge-side loader, and its data files inside packages.
+    """One data set: its name in ``course.yml``, its judge-side loader, and every file it reads.
 
     Attributes:
-        name: the key under ``profiles.<p>.data`` in ``course.yml``.
+        name: the key under ``profiles.<p>.data`` (and ``tasks.<t>.data``) in ``course.yml``.
         load: called as ``load(**settings)`` with that profile's settings; returns what checks get.
+        files: the files it reads from ``$AUTOGRADER_DATA`` or downloads (the loader module's ``FILES`` table).
         package_files: files or folders inside installed packages that hold this data set (hidden from workers;
             those with a ``sha256`` are verified before ``load`` runs).
     """
 
     name: str
     load: Callable[..., Any]
+    files: tuple[DataFile, ...] = field(default=())
     package_files: tuple[PackageFile, ...] = field(default=())
+
+    def file_names(self) -> frozenset[str]:
+        """Lower-case base names of every file this data set reads or downloads, compressed forms included."""
+        return self._names(held_out_only=False)
+
+    def held_out_names(self) -> frozenset[str]:
+        """Like :meth:`file_names`, only the files holding held-out answers (never to a student or a worker)."""
+        return self._names(held_out_only=True)
+
+    def _names(self, *, held_out_only: bool) -> frozenset[str]:
+        names: set[str] = set()
+        for item in (*self.files, *(p for p in self.package_files if p.is_read)):
+            if item.held_out or not held_out_only:
+                names |= name_forms(item.path if isinstance(item, PackageFile) else item.relpath)
+        return frozenset(names)
+
+    def check_settings(self, settings: Mapping[str, Any]) -> None:
+        """Raise ``ValueError`` naming the first setting that ``load(**settings)`` would not accept."""
+        parameters = inspect.signature(self.load).parameters
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+        accepted = [name for name, p in parameters.items()
+                    if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
+        for key in settings:
+            if key not in accepted and not takes_any:
+                raise ValueError(f"data.{self.name}.{key}: unknown setting {key!r}; {self.load.__name__} accepts "
+                                 f"{accepted}")
+        try:
+            inspect.signature(self.load).bind(**settings)
+        except TypeError as exc:
+            raise ValueError(f"data.{self.name}: settings {dict(settings)} do not fit {self.load.__name__}: "
+                             f"{exc}") from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,14 +210,15 @@ def load_image_splits(size: int = 128) -> Splits:
 def datasets() -> tuple[DataSet, ...]:
     """Every data set the course knows, one entry each (a new data set adds its entry here)."""
     return (
-        DataSet("temperature", load_temperature_splits),
-        DataSet("mnist", load_mnist),
+        DataSet("temperature", temperature.load_temperature_splits, files=temperature.FILES),
+        DataSet("mnist", mnist.load_mnist, files=mnist.FILES),
         DataSet(
             "penguins",
             load_penguin_tables,
             package_files=(
-                PackageFile("palmerpenguins", "data"),  # penguins.csv and penguins-raw.csv: every species
-                PackageFile("palmerpenguins", "data/penguins.csv",
+                # penguins.csv and penguins-raw.csv: every species
+                PackageFile("palmerpenguins", "data", held_out=True),
+                PackageFile("palmerpenguins", "data/penguins.csv", held_out=True,
                             sha256="f204db2c753b0937caac3cb35258562c14f073e4bbc76be24b4c51ce22767a93"),
             ),
         ),
@@ -174,8 +226,8 @@ def datasets() -> tuple[DataSet, ...]:
             "image",
             load_image_splits,
             package_files=(
-                PackageFile("sklearn", "datasets/images"),  # china.jpg: every held-out pixel
-                PackageFile("sklearn", "datasets/images/china.jpg",
+                PackageFile("sklearn", "datasets/images", held_out=True),  # china.jpg: every held-out pixel
+                PackageFile("sklearn", "datasets/images/china.jpg", held_out=True,
                             sha256="8378025ad2519d649d02e32bd98990db4ab572357d9f09841c2fbfbb4fefad29"),
                 PackageFile("sklearn", "datasets/data"),  # scikit-learn's other bundled data sets
                 PackageFile("sklearn", "datasets/descr"),
@@ -186,6 +238,44 @@ def datasets() -> tuple[DataSet, ...]:
 
 #: The registry (an immutable tuple of frozen entries).
 DATASETS: tuple[DataSet, ...] = datasets()
+
+
+def dataset(name: str, entries: Sequence[DataSet] | None = None) -> DataSet:
+    """The registry entry called ``name``.
+
+    Raises:
+        ValueError: no entry has that name (the message lists the known ones).
+    """
+    table = {entry.name: entry for entry in (DATASETS if entries is None else entries)}
+    try:
+        return table[name]
+    except KeyError:
+        raise ValueError(f"unknown data set {name!r}; the data registry (autograder/data/registry.py) knows "
+                         f"{sorted(table)}") from None
+
+
+def check_settings(name: str, settings: Mapping[str, Any], entries: Sequence[DataSet] | None = None) -> None:
+    """Validate one profile's ``data.<name>`` settings against the registry and the loader's signature.
+
+    Raises:
+        ValueError: unknown data set, or a setting the loader does not accept (the message names its key).
+    """
+    dataset(name, entries).check_settings(settings)
+
+
+def data_file_names(entries: Sequence[DataSet] | None = None) -> frozenset[str]:
+    """Lower-case base names of every file any registered data set reads or downloads.
+
+    Files of the data folder or the download cache (``ohclevel.txt``, ``t10k-images-idx3-ubyte.gz``) and package
+    files a loader reads (``penguins.csv``, ``china.jpg``), each with its compressed or uncompressed form too
+    (``ohclevel.txt.gz``, ``t10k-images-idx3-ubyte``). For the leak checks: none of these may ship to students.
+    """
+    return frozenset(name for entry in (DATASETS if entries is None else entries) for name in entry.file_names())
+
+
+def held_out_names(entries: Sequence[DataSet] | None = None) -> frozenset[str]:
+    """Like :func:`data_file_names`, only the files that hold held-out answers (never to a student or a worker)."""
+    return frozenset(name for entry in (DATASETS if entries is None else entries) for name in entry.held_out_names())
 
 
 def hidden_paths(entries: Sequence[DataSet] | None = None) -> list[Path]:
@@ -225,35 +315,45 @@ def verify_package_files(entry: DataSet) -> None:
             )
 
 
-def preload(profile_data: Mapping[str, Mapping[str, Any]], *,
+def preload(profile_data: Mapping[str, Mapping[str, Any]], *, names: Iterable[str] | None = None,
             entries: Sequence[DataSet] | None = None) -> dict[str, Any]:
-    """Load every data set a profile's ``data:`` section names, with its settings, after verifying its files.
+    """Load the data sets a profile's ``data:`` section names, with its settings, after verifying their files.
 
     Args:
         profile_data: ``profiles.<p>.data`` of ``course.yml``: data set name -> loader keyword arguments.
+        names: load only these (the data sets the selected tasks declare); default: every one of ``profile_data``.
         entries: the registry to use (default :data:`DATASETS`).
 
     Returns:
         name -> loaded value, in ``profile_data``'s order, with every NumPy array in it made read-only.
 
     Raises:
-        ValueError: a name the registry does not know, or settings the loader does not accept.
+        ValueError: a name the registry does not know or the profile does not set, or settings the loader does not
+            accept.
         DataError: a data file is missing or fails its checksum.
     """
-    table = {entry.name: entry for entry in (DATASETS if entries is None else entries)}
-    unknown = [name for name in profile_data if name not in table]
-    if unknown:
-        raise ValueError(f"unknown data set(s) {unknown}; the data registry (autograder/data/registry.py) knows "
-                         f"{sorted(table)}")
-    loaded: dict[str, Any] = {}
-    for name, settings in profile_data.items():
-        entry = table[name]
+    wanted = list(profile_data) if names is None else list(dict.fromkeys(names))
+    missing = [name for name in wanted if name not in profile_data]
+    if missing:
+        raise ValueError(f"data set(s) {missing} are needed but not set under the profile's data: "
+                         f"it sets {sorted(profile_data)}")
+    unknown = []
+    for name in profile_data:
         try:
-            inspect.signature(entry.load).bind(**settings)
-        except TypeError as exc:
-            raise ValueError(f"data.{name}: settings {dict(settings)} do not fit {entry.load.__name__}: {exc}") from None
+            dataset(name, entries)
+        except ValueError:
+            unknown.append(name)
+    if unknown:
+        known = sorted(entry.name for entry in (DATASETS if entries is None else entries))
+        raise ValueError(f"unknown data set(s) {unknown}; the data registry (autograder/data/registry.py) knows "
+                         f"{known}")
+    for name in wanted:
+        check_settings(name, profile_data[name], entries)
+    loaded: dict[str, Any] = {}
+    for name in (name for name in profile_data if name in wanted):
+        entry = dataset(name, entries)
         verify_package_files(entry)
-        loaded[name] = read_only(entry.load(**settings))
+        loaded[name] = read_only(entry.load(**profile_data[name]))
     return loaded
 
 

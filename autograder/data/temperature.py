@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Mapping
 import numpy as np
 
 from .errors import DataError
-from .fetch import fetch
+from .fetch import DataFile
 from .splits import Split, Splits
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ __all__ = [
     "MISSING",
     "URL_TEMPLATE",
     "SHA256",
+    "FILES",
     "load_temperatures",
     "make_lagged",
     "load_temperature_splits",
@@ -93,10 +94,18 @@ SHA256: Mapping[str, str] = MappingProxyType(
 )
 
 
+#: Every city's file (each holds the held-out test years 2012-2014 too), in :data:`CITIES` order.
+FILES: tuple[DataFile, ...] = tuple(
+    DataFile(f"temperature/{city}.txt", sha256=SHA256[city], url=URL_TEMPLATE.format(city=city), held_out=True)
+    for city in CITIES
+)
+_BY_CITY: Mapping[str, DataFile] = MappingProxyType(dict(zip(CITIES, FILES, strict=True)))
+
 def _read_city(city: str) -> tuple[np.ndarray, np.ndarray]:
     """Fetch and parse one city's file into (dates as datetime64[D], temperatures as float64)."""
-    relpath = f"temperature/{city}.txt"
-    path = fetch(relpath, sha256=SHA256[city], url=URL_TEMPLATE.format(city=city))
+    file = _BY_CITY[city]
+    relpath = file.relpath
+    path = file.fetch()
     try:
         table = np.loadtxt(path, dtype=np.float64, ndmin=2)
     except ValueError as exc:

@@ -43,17 +43,17 @@ def _figures(result: SubmissionResult) -> dict[str, float]:
 
 def calibrate(course: Course, assignment: str, profile: str | None, console: Console | None = None,
               tasks: list[str] | None = None) -> Calibration:
+    """Grade the reference solution once per calibration seed and each wrong answer once (only ``tasks``, if given,
+    whose data alone is loaded); collect every thresholded figure."""
     console = console or Console()
-    base = load_grader(course, assignment, profile)
-    if tasks:
-        base.restrict(tasks)
+    base = load_grader(course, assignment, profile, tasks=tasks)  # only the selected tasks' data is loaded
     config = base.config
     solution = course.path(config.solution)
     seeds = list(base.profile.calibration_seeds)
     calibration = Calibration(assignment, base.profile_name, seeds)
     for seed in seeds:
         # Fresh caches and references per seed; the preloaded data sets do not depend on it and are shared.
-        grader = replace(base, seed=seed, judge=Judge(data=base.judge.data))
+        grader = replace(base, seed=seed, judge=Judge(data=base.judge.data, needs=base.judge.needs))
         result = grade_submission(grader, Submission("solution", solution, find_modules(solution, config.modules)),
                                   budget_s=math.inf)  # measuring the reference: no submission budget
         calibration.seconds[f"solution seed {seed}"] = result.seconds
@@ -101,6 +101,7 @@ def report(course: Course, calibration: Calibration, console: Console) -> None:
 
 def calibrate_command(course: Course, assignment: str, profile: str | None, out: str | None = None,
                       tasks: str = "") -> int:
+    """The ``calibrate`` sub-command: measure, print the table and the YAML, optionally write JSON."""
     console = Console()
     calibration = calibrate(course, assignment, profile, console, [t for t in tasks.split(",") if t])
     report(course, calibration, console)

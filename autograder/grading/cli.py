@@ -39,9 +39,9 @@ def choose_for_run(args: argparse.Namespace, console: Console) -> Isolation:
 
 
 def grade_command(course: Course, args: argparse.Namespace) -> int:
-    grader = load_grader(course, args.assignment, args.profile)
-    if args.tasks:
-        grader.restrict([t for t in args.tasks.split(",") if t])
+    """The ``grade`` sub-command: grade every submission found, write the results and the gradebook."""
+    tasks = [t for t in args.tasks.split(",") if t]
+    grader = load_grader(course, course.assignment_name(args.assignment), args.profile, tasks=tasks or None)
     modules = grader.config.modules
     console = Console(stderr=True)
     isolation = choose_for_run(args, console)
@@ -73,7 +73,7 @@ def grade_command(course: Course, args: argparse.Namespace) -> int:
 def gradescope_command(course: Course, args: argparse.Namespace) -> int:
     """Grade ``/autograder/submission`` and write Gradescope's ``results.json`` (paths overridable)."""
     references = Path(args.references) if args.references else None
-    grader = load_grader(course, args.assignment, args.profile, references=references)
+    grader = load_grader(course, course.assignment_name(args.assignment), args.profile, references=references)
     isolation = choose_for_run(args, Console(stderr=True))
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
         submission_dir = Path(args.submission)

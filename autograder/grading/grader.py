@@ -1,12 +1,16 @@
 """Everything fixed for a grading run: the assignment, its profile, its checks and the judge's state.
 
-The judge's data sets are loaded (and their files checksummed) here, once, before any worker starts.
+The judge's data sets are loaded (and their files checksummed) here, once, before any worker starts: only those
+the selected tasks declare (``tasks.<t>.data`` in ``course.yml``), so grading or calibrating some tasks needs only
+their data. The checks' declared parameters and thresholds are compared with every profile of ``course.yml`` here
+too, so a misspelt key is an error naming it before anything is graded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,12 +48,21 @@ class Grader:
     def timeout(self, spec: CheckSpec) -> float:
         return self.config.timeout(spec.id, self.profile_name)
 
-    def restrict(self, tasks: list[str]) -> None:
-        """Grade only the checks of ``tasks`` (e.g. to regrade one task after fixing its checks)."""
+    def restrict(self, tasks: Sequence[str]) -> None:
+        """Grade only the checks of ``tasks`` (e.g. to regrade one task after fixing its checks).
+
+        The data already loaded stays; to load only these tasks' data, give ``tasks`` to :func:`load_grader`.
+        """
         unknown = sorted(set(tasks) - set(self.config.tasks))
         if unknown:
             raise ConfigError(f"unknown task(s) {unknown}; {self.assignment} has {list(self.config.tasks)}")
         self.checks = [spec for spec in self.checks if spec.task in tasks]
+
+    @property
+    def selected_tasks(self) -> list[str]:
+        """The tasks whose checks this grader runs, in course.yml order."""
+        chosen = {spec.task for spec in self.checks}
+        return [task for task in self.config.tasks if task in chosen]
 
     @property
     def version(self) -> str:
@@ -63,17 +76,40 @@ class Grader:
         return f"{__version__}+{digest.hexdigest()[:12]}"
 
 
+def declaration_problems(config: AssignmentConfig, checks: Sequence[CheckSpec], assignment: str) -> list[str]:
+    """Where ``course.yml``'s params and thresholds and what the checks declare disagree, one ``key: why`` each.
+
+    Every key under ``profiles.<p>.params`` must be read by some check (``@check(params=...)`` or ``defaults``),
+    every key under ``profiles.<p>.thresholds`` judged by one (``@check(thresholds=...)``); every needed parameter
+    and every threshold of a check must be set in every profile.
+    """
+    params = {name: spec.id for spec in checks for name in (*spec.params, *spec.defaults)}
+    thresholds = {name: spec.id for spec in checks for name in spec.thresholds}
+    problems: list[str] = []
+    for pname, profile in config.profiles.items():
+        where = f"assignments.{assignment}.profiles.{pname}"
+        problems += [f"{where}.params.{key}: no check reads this parameter (declared: {sorted(params)})"
+                     for key in profile.params if key not in params]
+        problems += [f"{where}.thresholds.{key}: no check judges against this threshold (declared: "
+                     f"{sorted(thresholds)})" for key in profile.thresholds if key not in thresholds]
+        problems += [f"{where}.params: check {spec.id} needs params.{key}, which is not set"
+                     for spec in checks for key in spec.params if key not in profile.params]
+        problems += [f"{where}.thresholds: check {spec.id} judges against thresholds.{key}, which is not set"
+                     for spec in checks for key in spec.thresholds if key not in profile.thresholds]
+    return problems
+
+
 def load_grader(course: Course, assignment: str, profile: str | None = None,
-                references: Path | None = None) -> Grader:
+                references: Path | None = None, tasks: Sequence[str] | None = None) -> Grader:
     """Load the hidden checks of ``assignment``, check they agree with ``course.yml``, and preload the data.
 
-    Every data set of the profile's ``data:`` section is loaded through the data registry (package files checked
-    against their pinned SHA-256, data files against theirs) into ``grader.judge.data``, before any worker starts;
-    checks read it with ``ctx.data(name)``.
+    The data sets the selected ``tasks`` (default: all) declare under ``tasks.<t>.data`` are loaded through the data
+    registry with the profile's ``data:`` settings (package files checked against their pinned SHA-256, data files
+    against theirs) into ``grader.judge.data``, before any worker starts; checks read them with ``ctx.data(name)``.
 
     Raises:
-        ConfigError: unknown profile, checks and ``course.yml`` disagree, or a ``data:`` entry the registry does
-            not know or whose settings its loader does not accept.
+        ConfigError: unknown profile or task, checks and ``course.yml`` disagree (check names, params, thresholds),
+            or a ``data:`` entry the registry does not know or whose settings its loader does not accept.
         DataError: a data file is missing or fails its checksum.
     """
     config = course.assignment(assignment)
@@ -87,12 +123,20 @@ def load_grader(course: Course, assignment: str, profile: str | None = None,
             f"assignments.{assignment}.tasks and the checks in {config.checks} disagree: "
             f"in course.yml only {sorted(declared - implemented)}, in code only {sorted(implemented - declared)}"
         )
+    problems = declaration_problems(config, checks, assignment)
+    if problems:
+        raise ConfigError(f"course.yml and the checks in {config.checks} disagree:\n"
+                          + "\n".join(f"  - {p}" for p in problems))
     order = {f"{t}.{c}": i for i, (t, c) in enumerate((t, c) for t, task in config.tasks.items() for c in task.checks)}
     checks.sort(key=lambda spec: order[spec.id])  # course.yml order: task by task
+    grader = Grader(course, assignment, profile_name, checks)
+    if tasks:
+        grader.restrict(tasks)
     try:
-        data = preload(config.profile(profile_name).data)
+        data = preload(config.profile(profile_name).data, names=config.data_of(grader.selected_tasks))
     except ValueError as exc:
         raise ConfigError(f"course.yml: assignments.{assignment}.profiles.{profile_name}.data: {exc}") from None
     store = ReferenceStore.load(references) if references else ReferenceStore()
-    judge = Judge(references=store, data=data)
-    return Grader(course, assignment, profile_name, checks, judge)
+    grader.judge = Judge(references=store, data=data,
+                         needs={name: frozenset(task.data) for name, task in config.tasks.items()})
+    return grader

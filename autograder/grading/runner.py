@@ -34,7 +34,7 @@ from ..sandbox import (
     WorkerTimeout,
 )
 from ..sandbox.isolation import Isolation
-from ..sandbox.worker import cut
+from ..sandbox.output import cap
 from .budget import BudgetExhausted, SubmissionBudget
 from .grader import Grader
 from .inspection import inspect_modules
@@ -105,7 +105,7 @@ def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: di
     return CheckResult(
         id=spec.id, task=spec.task, title=spec.title, max_score=points,
         score=points if status == "passed" else 0.0, status=status, message=message,
-        output=cut(output, grader.config.limits.output_kb * 1024), notes=ctx.notes, figures=ctx.figures,
+        output=cap(output, grader.config.limits.output_kb * 1024), notes=ctx.notes, figures=ctx.figures,
         seconds=round(time.monotonic() - start, 3),
     )
 

@@ -1,4 +1,4 @@
-"""``autograder release hw2 [--out dist/] [--profiles smoke]``: build the student zip and the Gradescope bundle.
+"""``autograder release ASSIGNMENT [--out dist/] [--profiles smoke]``: build the student zip and the Gradescope bundle.
 
 Order matters: the files of both archives are gathered and every leak check runs *before* the reference
 solution is graded (minutes), so a leak or an API mismatch fails in seconds; the archives are written only when

@@ -1,54 +1,39 @@
-"""Is a profile's data available here? Load every data set it names, with its settings.
+"""Is a profile's data available here? Load every data set the assignment's tasks read, with its settings.
 
 Used before grading at release time (a profile whose data is missing fails in seconds), and by the Gradescope
 bundle's ``setup.sh`` to download and cache the data once, when the image is built, instead of once per
 submission::
 
-    python -m autograder.release.datasets --course course.yml hw2 full
+    python -m autograder.release.datasets --course course.yml ASSIGNMENT [PROFILES]
+
+Loading goes through the data registry (:mod:`autograder.data.registry`), which knows each data set's loader and
+files; nothing here names a data set.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from ..config import ConfigError, Course, ProfileConfig, load_course
+from ..config import AssignmentConfig, ConfigError, Course, load_course
+from ..data.registry import preload
 
 __all__ = ["data_problems", "load_profile_data"]
 
 
-def _loaders() -> dict[str, Callable[[dict[str, Any]], Any]]:
-    from ..data import (
-        image_splits,
-        load_image,
-        load_mnist,
-        load_penguins,
-        load_temperature_splits,
-        penguin_split,
-    )
+def load_profile_data(config: AssignmentConfig, profile: str) -> dict[str, str]:
+    """Load every data set the tasks of ``config`` read, with ``profile``'s settings, through the data registry
+    (:func:`~autograder.data.registry.preload`: the files are fetched, downloaded if need be, and checksummed).
 
-    return {
-        "temperature": lambda s: load_temperature_splits(**s),
-        "mnist": lambda s: load_mnist(**s),
-        "penguins": lambda s: penguin_split(load_penguins(), **s),
-        "image": lambda s: image_splits(load_image(**s)),
-    }
-
-
-def load_profile_data(profile: ProfileConfig) -> dict[str, str]:
-    """Load every data set ``profile.data`` names (with its settings); return {name: problem} for those that fail.
-
-    Data sets the data layer does not know are skipped (the checks will load them).
+    Returns:
+        {data set name: problem} for those that cannot be loaded here (empty: all ready).
     """
+    settings = config.profile(profile).data
     problems: dict[str, str] = {}
-    loaders = _loaders()
-    for name, settings in profile.data.items():
-        if name not in loaders:
-            continue
+    for name in config.data_of():
         try:
-            loaders[name](dict(settings))
+            preload(settings, names=[name])
         except Exception as exc:  # noqa: BLE001 - any failure means the profile cannot be graded here
             problems[name] = f"{type(exc).__name__}: {exc}"
     return problems
@@ -58,7 +43,7 @@ def data_problems(course: Course, assignment: str, profiles: Sequence[str]) -> l
     """One line per data set of ``profiles`` that cannot be loaded on this machine."""
     config = course.assignment(assignment)
     return [f"profile {p!r}: data set {name!r} is unavailable: {problem}"
-            for p in profiles for name, problem in load_profile_data(config.profile(p)).items()]
+            for p in profiles for name, problem in load_profile_data(config, p).items()]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

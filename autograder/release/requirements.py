@@ -1,21 +1,19 @@
 """The student's ``requirements.txt``: what the homework needs, at the versions the grader runs.
 
-The versions come from the project's ``constraints.txt`` (the exact versions CI and the Gradescope bundle
+The packages are the assignment's ``requirements`` in ``course.yml`` (checked to be pinned when the course is
+loaded); the versions come from the project's ``constraints.txt`` (the exact versions CI and the Gradescope bundle
 install), so a student's numbers are computed with the same libraries as the grader's.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import ReleaseError
 
-__all__ = ["STUDENT_PACKAGES", "canonical", "read_constraints", "student_requirements"]
-
-#: What the starter modules, the notebook, the public checks and the data helpers import.
-STUDENT_PACKAGES = ("numpy", "torch", "torchvision", "scikit-learn", "pandas", "matplotlib", "otter-grader",
-                    "palmerpenguins", "pooch")
+__all__ = ["canonical", "read_constraints", "student_requirements"]
 
 _PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*(?P<version>[^\s;#]+)")
 
@@ -35,15 +33,19 @@ def read_constraints(path: Path) -> dict[str, tuple[str, str]]:
     return pins
 
 
-def student_requirements(constraints: Path, assignment: str) -> str:
-    """The text of the student's ``requirements.txt``; every package pinned as in ``constraints``."""
+def student_requirements(constraints: Path, assignment: str, packages: Sequence[str]) -> str:
+    """The text of the student's ``requirements.txt``: ``packages`` (the assignment's ``requirements`` in
+    ``course.yml``), each pinned as in ``constraints``."""
     pins = read_constraints(constraints)
-    missing = [name for name in STUDENT_PACKAGES if canonical(name) not in pins]
+    if not packages:
+        raise ReleaseError(f"assignments.{assignment}.requirements in course.yml lists no package; the student's "
+                           "requirements.txt needs the packages the handout imports")
+    missing = [name for name in packages if canonical(name) not in pins]
     if missing:
         raise ReleaseError(f"{constraints} pins no version of {', '.join(missing)}; "
                            "the student's requirements.txt must pin every package")
     lines = [f"# {assignment}: the packages the notebook, the modules and the public checks need.",
              "# Install them with:  pip install -r requirements.txt",
              "# The versions are those the grader runs with, so your numbers match the grader's."]
-    lines += [f"{name}=={pins[canonical(name)][1]}" for name in STUDENT_PACKAGES]
+    lines += [f"{name}=={pins[canonical(name)][1]}" for name in packages]
     return "\n".join(lines) + "\n"

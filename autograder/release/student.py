@@ -2,9 +2,11 @@
 
 ``<assignment>-student.zip`` holds, under ``<assignment>/``:
 
-* the handout ``README.md``, the starter modules, the notebook ``<assignment>.ipynb`` (checked to be up to date
-  with its ``notebook_source.py``, which itself does not ship), the public checks ``tests/*.py`` and
-  ``submit.py``;
+* the handout ``README.md``, the starter modules, the notebook ``<assignment>.ipynb``, the public checks
+  ``tests/*.py`` (otter's Python format, their form checked by
+  :func:`~autograder.release.public_checks.public_check_problems`) and ``submit.py``. The generated files (the
+  notebook, from ``notebook_source.py``, which itself does not ship; ``submit.py``; the README's points table)
+  must be up to date (:func:`~autograder.release.material.stale_student_material`);
 * the given data helpers: ``autograder/data/*.py`` from the package, with a generated ``autograder/__init__.py``
   that only sets ``__version__`` (the real one belongs to the grader), so ``from autograder.data import ...``
   works from the unzipped folder;
@@ -16,18 +18,17 @@ Nothing else from the starter folder is shipped, whatever lies there.
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from ..config import Course
 from .errors import ReleaseError
-from .notebook import notebook_from_percent, render_notebook
+from .material import stale_student_material
+from .notebook import NOTEBOOK_SOURCE
+from .public_checks import public_check_problems
 from .requirements import student_requirements
 from .sources import package_dir, package_root, source_files
 from .zipfile_det import Entry
 
 __all__ = ["NOTEBOOK_SOURCE", "stub_init", "student_entries", "student_zip_name"]
-
-NOTEBOOK_SOURCE = "notebook_source.py"
 
 
 def student_zip_name(assignment: str) -> str:
@@ -72,18 +73,6 @@ def _data_helpers() -> dict[str, Entry]:
     return files
 
 
-def _notebook(folder: Path, assignment: str) -> Entry:
-    notebook = folder / f"{assignment}.ipynb"
-    source = folder / NOTEBOOK_SOURCE
-    if source.is_file():
-        expected = render_notebook(notebook_from_percent(source.read_text(encoding="utf-8")))
-        actual = notebook.read_text(encoding="utf-8") if notebook.is_file() else None
-        if actual != expected:
-            raise ReleaseError(f"{notebook} is {'missing' if actual is None else 'out of date'}: it must be generated "
-                               f"from {source.name}; run `autograder notebook {assignment}` first")
-    return Entry.file(notebook)
-
-
 def student_entries(course: Course, assignment: str) -> dict[str, Entry]:
     """Every file of the student zip, by its name in the archive (``<assignment>/...``)."""
     import autograder
@@ -97,12 +86,20 @@ def student_entries(course: Course, assignment: str) -> dict[str, Entry]:
         missing.append("tests/*.py (the public checks)")
     if missing:
         raise ReleaseError(f"the starter folder {folder} lacks: {', '.join(missing)}")
+    stale = stale_student_material(course, assignment)
+    if stale:
+        raise ReleaseError("the generated student material is not up to date:\n" + "\n".join(f"  - {p}" for p in stale))
+    malformed = public_check_problems(course, assignment)
+    if malformed:
+        raise ReleaseError(f"the public checks in {folder / 'tests'} are malformed:\n"
+                           + "\n".join(f"  - {p}" for p in malformed))
 
     files: dict[str, Entry] = {
         "README.md": Entry.file(folder / "README.md"),
         "submit.py": Entry.file(folder / "submit.py"),
-        f"{assignment}.ipynb": _notebook(folder, assignment),
-        "requirements.txt": Entry.text(student_requirements(package_root() / "constraints.txt", assignment)),
+        f"{assignment}.ipynb": Entry.file(folder / f"{assignment}.ipynb"),
+        "requirements.txt": Entry.text(student_requirements(package_root() / "constraints.txt", assignment,
+                                                                 config.requirements)),
         "autograder/__init__.py": Entry.text(stub_init(autograder.__version__)),
     }
     for module in config.modules:

@@ -61,9 +61,7 @@ def validate(course: Course, assignment: str, profile: str | None, *, jobs: int 
              tasks: list[str] | None = None) -> list[Deviation]:
     """Grade solution and starter, run the public checks; return every deviation found."""
     console = console or Console()
-    grader = load_grader(course, assignment, profile)
-    if tasks:
-        grader.restrict(tasks)
+    grader = load_grader(course, assignment, profile, tasks=tasks)
     config = grader.config
     folders = {"solution": course.path(config.solution), "starter": course.path(config.starter)}
     submissions = [Submission(name, folder, find_modules(folder, config.modules)) for name, folder in folders.items()]

@@ -1,32 +1,65 @@
-"""Reading a worker's log: the student's output of one call, capped with its head and tail kept."""
+"""Capping the student's output: the one place where printed text, messages and tracebacks are cut.
+
+:func:`cap` keeps at most ``limit`` bytes (UTF-8) of an output: all of it if it fits, else its head and its tail
+around a ``"[... N bytes cut ...]"`` marker, never splitting a UTF-8 character. The grader caps what a call
+printed (:func:`read_output`, from the worker's log) and each check's collected output; the worker caps the
+messages and tracebacks of student exceptions before they cross the wire.
+
+Loaded inside the untrusted worker as part of its runtime (see ``worker.py``): standard library only.
+"""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
+from typing import BinaryIO
 
-__all__ = ["read_output"]
+__all__ = ["cap", "read_output"]
+
+_MARKER = "\n[... {} bytes cut ...]\n"
 
 
-def read_output(path: Path, start: int, cap: int) -> str:
-    """Log bytes from ``start`` to the end, at most ``cap`` bytes: head and tail kept around a cut marker."""
+def cap(output: str | bytes | BinaryIO, limit: int) -> str:
+    """``output`` as text of at most ``limit`` bytes of UTF-8: whole if it fits, else head and tail around a marker.
+
+    ``output``: the text, its bytes, or a binary file positioned where the output starts (it runs to the end of
+    the file; only the head and the tail are read, however large the file). Text that fits comes back unchanged;
+    bytes are decoded as UTF-8 with replacement characters. ``N`` in the marker counts the bytes left out.
+    """
+    if isinstance(output, str):
+        data = output.encode("utf-8", "surrogatepass")
+        if len(data) <= limit:
+            return output
+        stream: BinaryIO = io.BytesIO(data)
+    elif isinstance(output, (bytes, bytearray)):
+        stream = io.BytesIO(output)
+    else:
+        stream = output
+    start = stream.tell()
+    end = stream.seek(0, os.SEEK_END)
+    size = max(end - start, 0)
+    stream.seek(start)
+    if size <= limit:
+        return stream.read(size).decode("utf-8", "replace")
+    keep = max(limit - len(_MARKER.format(size)), 0)
+    head = _utf8_head(stream.read(keep // 2))
+    stream.seek(end - (keep - keep // 2))
+    tail = _utf8_tail(stream.read(keep - keep // 2))
+    left_out = size - len(head) - len(tail)
+    return f"{head.decode('utf-8', 'replace')}{_MARKER.format(left_out)}{tail.decode('utf-8', 'replace')}"
+
+
+def read_output(path: Path, start: int, limit: int) -> str:
+    """What the worker's log ``path`` holds from byte ``start`` on, capped with :func:`cap` ("" if unreadable)."""
     try:
         with open(path, "rb") as f:
-            end = f.seek(0, os.SEEK_END)
-            if start > end:  # the student truncated their own log
+            if start > f.seek(0, os.SEEK_END):  # the student truncated their own log
                 start = 0
-            size = end - start
             f.seek(start)
-            if size <= cap:
-                return f.read(size).decode("utf-8", "replace")
-            keep = max(cap - len(f"\n[... {size} bytes cut ...]\n"), 0)
-            head = _utf8_head(f.read(keep // 2))
-            f.seek(end - (keep - keep // 2))
-            tail = _utf8_tail(f.read(keep - keep // 2))
+            return cap(f, limit)
     except OSError:
         return ""
-    cut = size - len(head) - len(tail)
-    return f"{head.decode('utf-8', 'replace')}\n[... {cut} bytes cut ...]\n{tail.decode('utf-8', 'replace')}"
 
 
 def _utf8_head(data: bytes) -> bytes:

@@ -8,7 +8,7 @@ Layout (everything below ``scratch``; existing folders of these names are replac
     scratch/exchange/   .npy files carrying arrays both ways (cleared whenever a worker stops)
     scratch/home/, scratch/tmp/   HOME and TMPDIR of the worker
     scratch/logs/       worker-<n>.log: stdout+stderr of the n-th worker process (grader-owned, handed over as fds)
-    scratch/runtime/    copies of worker.py and codec.py (grader-owned, read-only for the worker)
+    scratch/runtime/    copies of the RUNTIME_FILES: worker.py and the modules it imports (grader-owned, read-only)
     scratch/empty/      an empty grader-owned folder, mounted read-only over hidden folders under bubblewrap
 
 The first four are the worker's (:meth:`Layout.writable`); the rest the grader's.
@@ -25,7 +25,8 @@ from pathlib import Path
 
 __all__ = ["RUNTIME_FILES", "Layout", "check_reachable", "clear_folder"]
 
-RUNTIME_FILES = ("worker.py", "codec.py")
+RUNTIME_FILES = ("worker.py", "codec.py", "wire.py", "exchange.py", "arrays.py", "output.py")
+"""The worker program and the modules it imports (standard library and NumPy only, relative imports only)."""
 
 
 @dataclass(frozen=True)

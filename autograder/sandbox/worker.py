@@ -1,7 +1,8 @@
 """The worker main program: runs student code in its own process and answers the grader over two pipes.
 
 This file is *not* imported by the grader. :class:`~autograder.sandbox.session.WorkerSession` copies it, together
-with ``codec.py``, into a grader-owned runtime folder (``<scratch>/runtime/``) and runs it by file path::
+with the other runtime files (``scratch.RUNTIME_FILES``: the codec and the output cap), into a grader-owned runtime
+folder (``<scratch>/runtime/``) and runs it by file path::
 
     python -s -P -B -u <scratch>/runtime/worker.py --request-fd R --reply-fd W --exchange DIR \\
         --modules trees,mnist_mlp --parent-pid PID --rlimits nproc=512,fsize=1073741824,nofile=1024
@@ -9,9 +10,10 @@ with ``codec.py``, into a grader-owned runtime folder (``<scratch>/runtime/``) a
 with the submission's scratch copy (``<scratch>/work/``) as working directory. ``-s -P`` keep the user site and
 the script folder off ``sys.path`` (``-I`` would also imply ``-E``, which would make the interpreter ignore the
 ``PYTHONHASHSEED=0`` the session sets; the session builds the environment from nothing, so no stray ``PYTHON*``
-variable can reach it). The codec is loaded from the file next to this one with ``importlib`` (module name
-``_autograder_sandbox_codec``), so the worker imports nothing from the ``autograder`` package and works even
-where that package is not importable (another user, another virtualenv layout).
+variable can reach it). The runtime files next to this one are imported as a package of their own,
+``_autograder_sandbox_runtime`` (whose only folder is the runtime folder; they import each other relatively), so
+the worker imports nothing from the ``autograder`` package and works even where that package is not importable
+(another user, another virtualenv layout).
 
 Protocol: one JSON object per line. The grader writes requests on fd R, the worker answers on fd W; stdout and
 stderr are the grader's log file and are student output, never parsed. After start-up (NumPy and, if present,
@@ -39,6 +41,7 @@ import argparse
 import ctypes
 import faulthandler
 import importlib
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -56,9 +59,10 @@ from types import ModuleType, TracebackType
 from typing import Any, BinaryIO
 
 _PR_SET_PDEATHSIG = 1
-_MESSAGE_CHARS = 64 * 1024
-_TRACEBACK_CHARS = 256 * 1024
+_MESSAGE_BYTES = 64 * 1024
+_TRACEBACK_BYTES = 256 * 1024
 _THIS_FILE = os.path.abspath(__file__)
+_RUNTIME_PACKAGE = "_autograder_sandbox_runtime"
 _REPR = reprlib.Repr()
 _REPR.maxstring = _REPR.maxother = 200
 
@@ -67,16 +71,18 @@ class RequestError(Exception):
     """The request itself is invalid (unknown handle, target outside the allowed modules, bad fields)."""
 
 
-def load_codec() -> ModuleType:
-    """Import ``codec.py`` from this file's folder by path, without any package."""
-    path = Path(_THIS_FILE).with_name("codec.py")
-    spec = importlib.util.spec_from_file_location("_autograder_sandbox_codec", path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load the sandbox codec from {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
+def load_runtime(name: str) -> ModuleType:
+    """Import the runtime module ``name`` (``"codec"``, ``"output"``) from this file's folder.
+
+    The folder becomes the package ``_autograder_sandbox_runtime`` (and nothing else is searched for it), so the
+    runtime files' relative imports resolve to one another, never to the ``autograder`` package or student files.
+    """
+    if _RUNTIME_PACKAGE not in sys.modules:
+        spec = importlib.machinery.ModuleSpec(_RUNTIME_PACKAGE, None, is_package=True)
+        spec.submodule_search_locations = [os.path.dirname(_THIS_FILE)]
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[_RUNTIME_PACKAGE] = package
+    return importlib.import_module(f"{_RUNTIME_PACKAGE}.{name}")
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -105,14 +111,6 @@ def set_rlimits(spec: str) -> None:
         resource.setrlimit(which, (new, new))
 
 
-def cut(text: str, limit: int) -> str:
-    """``text`` cut to about ``limit`` characters, head and tail kept."""
-    if len(text) <= limit:
-        return text
-    half = limit // 2
-    return f"{text[:half]}\n[... {len(text) - 2 * half} characters cut ...]\n{text[-half:]}"
-
-
 def student_frames(tb: TracebackType | None) -> TracebackType | None:
     """Skip the leading traceback entries that belong to this file or to importlib's machinery."""
     while tb is not None:
@@ -123,8 +121,8 @@ def student_frames(tb: TracebackType | None) -> TracebackType | None:
     return tb
 
 
-def describe_exception(exc: BaseException) -> dict[str, str]:
-    """The ``error`` record of a student exception: type name, message and trimmed traceback."""
+def describe_exception(exc: BaseException, cap: Callable[[str, int], str]) -> dict[str, str]:
+    """The ``error`` record of a student exception: type name, message and trimmed traceback, each capped."""
     type_name = type(exc).__qualname__
     if isinstance(exc, SystemExit):
         code = "" if exc.code is None else repr(exc.code)
@@ -141,8 +139,8 @@ def describe_exception(exc: BaseException) -> dict[str, str]:
     return {
         "kind": "student",
         "type": type_name,
-        "message": cut(message, _MESSAGE_CHARS),
-        "traceback": cut(formatted, _TRACEBACK_CHARS),
+        "message": cap(message, _MESSAGE_BYTES),
+        "traceback": cap(formatted, _TRACEBACK_BYTES),
     }
 
 
@@ -163,6 +161,7 @@ class Worker:
     exchange_dir: Path
     modules: frozenset[str]
     codec: ModuleType
+    output: ModuleType
     numpy: ModuleType
     torch: ModuleType | None
     cuda: bool
@@ -213,7 +212,7 @@ class Worker:
                 self.reset_random_state(seed if isinstance(seed, int) and not isinstance(seed, bool) else None)
                 value = run()
         except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are the student's too
-            return {**header, "ok": False, "error": describe_exception(exc)}
+            return {**header, "ok": False, "error": describe_exception(exc, self.output.cap)}
         finally:
             _flush_student_streams()
         return {**header, "ok": True, "value": self.encode(value)}
@@ -378,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     for fd in (options.request_fd, options.reply_fd):
         os.set_inheritable(fd, False)  # processes the student spawns do not get the protocol pipes
 
-    codec = load_codec()
+    codec, output = load_runtime("codec"), load_runtime("output")
     import numpy  # noqa: PLC0415 - imported after the process is set up
 
     try:
@@ -394,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         exchange_dir=options.exchange,
         modules=frozenset(name for name in options.modules.split(",") if name),
         codec=codec,
+        output=output,
         numpy=numpy,
         torch=torch,
         cuda=cuda,

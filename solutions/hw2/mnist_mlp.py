@@ -28,8 +28,12 @@ NUM_INPUTS = 784
 NUM_CLASSES = 10
 
 #: The tuned settings: keyword arguments for build_mlp (hidden_sizes, dropout) and train (the rest).
-#: With only 6,000 training images (the smoke profile) heavy dropout pays off: about 4.5% held-out error
-#: (3.3% validation), training in under 10 s on 2 CPU cores.
+#: Goal: at most 5% held-out error on the smoke profile (6,000 training images), training in about a minute
+#: on 2 CPU cores.
+# BEGIN SOLUTION
+# STUB: a dict with keys hidden_sizes, dropout, lr, epochs, batch_size, optimizer
+# With only 6,000 training images (the smoke profile) heavy dropout pays off: about 4.5% held-out error
+# (3.3% validation), training in under 10 s on 2 CPU cores.
 BEST_CONFIG: dict = {
     "hidden_sizes": (512, 256),
     "dropout": 0.5,
@@ -38,6 +42,7 @@ BEST_CONFIG: dict = {
     "batch_size": 64,
     "optimizer": "adam",
 }
+# END SOLUTION
 
 
 def load_data(profile: str = "smoke", seed: int = 0) -> Splits:
@@ -73,6 +78,10 @@ def build_mlp(hidden_sizes: Sequence[int] = (256,), dropout: float = 0.0) -> nn.
     ``dropout > 0``. The output layer is a plain ``nn.Linear`` to 10 logits (no softmax: the cross-entropy loss
     applies it). ``hidden_sizes=()`` gives multinomial logistic regression (a single linear layer).
     """
+    # BEGIN SOLUTION
+    # STUB: mnist_mlp.build_mlp: collect layers in a list: for each h in hidden_sizes add nn.Linear(previous width, h)
+    # STUB: and nn.ReLU(), plus nn.Dropout(dropout) if dropout > 0 (the first width is NUM_INPUTS = 784); finish with
+    # STUB: nn.Linear(last width, NUM_CLASSES) and return nn.Sequential(*layers).
     layers: list[nn.Module] = []
     width = NUM_INPUTS
     for hidden in hidden_sizes:
@@ -82,6 +91,7 @@ def build_mlp(hidden_sizes: Sequence[int] = (256,), dropout: float = 0.0) -> nn.
         width = hidden
     layers.append(nn.Linear(width, NUM_CLASSES))
     return nn.Sequential(*layers)
+    # END SOLUTION
 
 
 def train(
@@ -122,6 +132,14 @@ def train(
     Raises:
         ValueError: ``optimizer`` is neither ``"sgd"`` nor ``"adam"``.
     """
+    # BEGIN SOLUTION
+    # STUB: mnist_mlp.train: convert the data with torch.as_tensor (float32 images, int64 labels) and move model and
+    # STUB: data to device; create the optimizer (torch.optim.SGD with momentum=0.9, or torch.optim.Adam; any other
+    # STUB: name: ValueError) and one torch.Generator().manual_seed(seed); then for each epoch: call model.train(),
+    # STUB: shuffle with torch.randperm(n, generator=generator), take one optimizer step per batch of batch_size
+    # STUB: examples on F.cross_entropy, append the mean training loss of the epoch (weight each batch loss by its
+    # STUB: size), and append the validation loss and error rate computed from logits_in_batches(model, X_val, device).
+    # STUB: Return {'train_loss': [...], 'val_loss': [...], 'val_error': [...]}.
     X_train = torch.as_tensor(X_train, dtype=torch.float32).to(device)
     y_train = torch.as_tensor(y_train, dtype=torch.long).to(device)
     y_val = torch.as_tensor(y_val, dtype=torch.long).to(device)
@@ -153,6 +171,7 @@ def train(
         history["val_loss"].append(F.cross_entropy(logits, y_val).item())
         history["val_error"].append((logits.argmax(dim=1) != y_val).float().mean().item())
     return history
+    # END SOLUTION
 
 
 def predict(model: nn.Module, X: ArrayLike | torch.Tensor, device: str = "cpu") -> np.ndarray:
@@ -160,7 +179,11 @@ def predict(model: nn.Module, X: ArrayLike | torch.Tensor, device: str = "cpu") 
 
     The model runs in eval mode on ``device``, a batch at a time, without tracking gradients.
     """
+    # BEGIN SOLUTION
+    # STUB: mnist_mlp.predict: take the argmax over the 10 logits of logits_in_batches(model, X, device) and return it
+    # STUB: as a numpy int64 array (move it to the CPU first).
     return logits_in_batches(model, X, device).argmax(dim=1).cpu().numpy().astype(np.int64)
+    # END SOLUTION
 
 
 def save_model(model: nn.Module, path: str | os.PathLike[str]) -> None:
@@ -174,6 +197,12 @@ def save_model(model: nn.Module, path: str | os.PathLike[str]) -> None:
     Raises:
         ValueError: the model is not an ``nn.Sequential`` of the :func:`build_mlp` layout.
     """
+    # BEGIN SOLUTION
+    # STUB: mnist_mlp.save_model: read the architecture off the model: hidden_sizes = [layer.out_features for every
+    # STUB: nn.Linear but the last], dropout = p of the first nn.Dropout (0.0 if none); raise ValueError unless the
+    # STUB: model is an nn.Sequential with the same layers as build_mlp(hidden_sizes, dropout) (compare their repr);
+    # STUB: then torch.save({'hidden_sizes': hidden_sizes, 'dropout': dropout, 'state_dict': model.state_dict() with
+    # STUB: every tensor detached and moved to the CPU}, path).
     linears = [layer for layer in model.modules() if isinstance(layer, nn.Linear)]
     dropouts = [layer.p for layer in model.modules() if isinstance(layer, nn.Dropout)]
     hidden_sizes = [layer.out_features for layer in linears[:-1]]
@@ -183,6 +212,7 @@ def save_model(model: nn.Module, path: str | os.PathLike[str]) -> None:
         raise ValueError("save_model only saves models built by build_mlp(hidden_sizes, dropout)")
     state_dict = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
     torch.save({"hidden_sizes": hidden_sizes, "dropout": dropout, "state_dict": state_dict}, path)
+    # END SOLUTION
 
 
 def load_model(path: str | os.PathLike[str]) -> nn.Module:
@@ -191,7 +221,12 @@ def load_model(path: str | os.PathLike[str]) -> nn.Module:
     The file is read with ``weights_only=True`` (no pickled code is ever run). Returns the model on the CPU,
     in eval mode.
     """
+    # BEGIN SOLUTION
+    # STUB: mnist_mlp.load_model: checkpoint = torch.load(path, map_location='cpu', weights_only=True); rebuild the
+    # STUB: network with build_mlp(checkpoint['hidden_sizes'], checkpoint['dropout']), call
+    # STUB: load_state_dict(checkpoint['state_dict']) and return the model in eval mode.
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     model = build_mlp(checkpoint["hidden_sizes"], checkpoint["dropout"])
     model.load_state_dict(checkpoint["state_dict"])
     return model.eval()
+    # END SOLUTION

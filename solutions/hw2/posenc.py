@@ -23,8 +23,12 @@ from torch import nn
 if TYPE_CHECKING:
     from autograder.data import Splits
 
-#: The number of frequencies that gave the best held-out PSNR (measured on the 128 x 128 image).
+#: The number of frequencies that gives the best held-out PSNR (measure it on the 128 x 128 image).
+# BEGIN SOLUTION
+# STUB: the num_freqs with the best held-out PSNR in your experiments
+# 4 frequencies gave the best held-out PSNR on the 128 x 128 image.
 BEST_NUM_FREQS: int = 4
+# END SOLUTION
 
 
 def load_data(size: int = 128) -> Splits:
@@ -65,6 +69,11 @@ def positional_encoding(coords: ArrayLike | torch.Tensor, num_freqs: int) -> tor
     Returns:
         A float32 tensor of shape (N, 2 + 4 * L), on the same device as ``coords`` when it is a tensor.
     """
+    # BEGIN SOLUTION
+    # STUB: posenc.positional_encoding: convert coords to a float32 tensor; if num_freqs == 0 return it; else make freqs
+    # STUB: = pi * 2**k for k = 0..num_freqs-1 (shape (L,)), angles = (coords[:, None, :] * freqs[:,
+    # STUB: None]).flatten(start_dim=1) (shape (N, 2L), ordered x, y per frequency), and return torch.cat([coords,
+    # STUB: torch.sin(angles), torch.cos(angles)], dim=1).
     coords = torch.as_tensor(coords, dtype=torch.float32)
     if num_freqs == 0:
         return coords
@@ -72,6 +81,7 @@ def positional_encoding(coords: ArrayLike | torch.Tensor, num_freqs: int) -> tor
     # (N, 1, 2) * (L, 1) -> (N, L, 2); flattening the last two axes gives [k=0: x, y, k=1: x, y, ...].
     angles = (coords[:, None, :] * freqs[:, None]).flatten(start_dim=1)
     return torch.cat([coords, torch.sin(angles), torch.cos(angles)], dim=1)
+    # END SOLUTION
 
 
 class CoordMLP(nn.Module):
@@ -82,16 +92,24 @@ class CoordMLP(nn.Module):
     """
 
     def __init__(self, in_features: int, hidden: int = 256, depth: int = 4) -> None:
+        # BEGIN SOLUTION
+        # STUB: posenc.CoordMLP.__init__: call super().__init__(), then set self.net = nn.Sequential of depth blocks
+        # STUB: nn.Linear(width, hidden), nn.ReLU() (the first block's width is in_features, the others hidden),
+        # STUB: followed by nn.Linear(hidden, 3) and nn.Sigmoid().
         super().__init__()
         layers: list[nn.Module] = []
         for i in range(depth):
             layers += [nn.Linear(in_features if i == 0 else hidden, hidden), nn.ReLU()]
         layers += [nn.Linear(hidden, 3), nn.Sigmoid()]
         self.net = nn.Sequential(*layers)
+        # END SOLUTION
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map inputs of shape (N, in_features) to colours of shape (N, 3)."""
+        # BEGIN SOLUTION
+        # STUB: posenc.CoordMLP.forward: return self.net(x), the colours of shape (N, 3).
         return self.net(x)
+        # END SOLUTION
 
 
 def fit_image(
@@ -121,6 +139,11 @@ def fit_image(
     Returns:
         The trained model, on ``device``, in eval mode.
     """
+    # BEGIN SOLUTION
+    # STUB: posenc.fit_image: call torch.manual_seed(seed); encode inputs = positional_encoding(coords, num_freqs) and
+    # STUB: the colours as a float32 tensor, both on device; build CoordMLP(inputs.shape[1]) on device and
+    # STUB: torch.optim.Adam(model.parameters(), lr=lr); take steps full-batch steps on F.mse_loss(model(inputs),
+    # STUB: targets) (zero_grad, backward, step); return model.eval().
     torch.manual_seed(seed)  # the initial weights are the only randomness in training
     inputs = positional_encoding(coords, num_freqs).to(device)
     targets = torch.as_tensor(colors, dtype=torch.float32).to(device)
@@ -132,6 +155,7 @@ def fit_image(
         loss.backward()
         opt.step()
     return model.eval()
+    # END SOLUTION
 
 
 def predict_colors(
@@ -142,9 +166,13 @@ def predict_colors(
     Runs in eval mode on ``device`` without tracking gradients. Returns a float tensor of shape (N, 3) on the
     CPU, with values in [0, 1].
     """
+    # BEGIN SOLUTION
+    # STUB: posenc.predict_colors: move the model to device, put it in eval mode and, under torch.no_grad(), return
+    # STUB: model(positional_encoding(coords, num_freqs) on device) moved to the CPU (shape (N, 3)).
     model.to(device).eval()
     with torch.no_grad():
         return model(positional_encoding(coords, num_freqs).to(device)).cpu()
+    # END SOLUTION
 
 
 def show_reconstruction(model: nn.Module, num_freqs: int, size: int, path: str | os.PathLike[str]) -> None:

@@ -44,8 +44,12 @@ def load_data() -> Splits:
 
 def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Root-mean-squared error between two equally long sequences of numbers, as a Python float."""
+    # BEGIN SOLUTION
+    # STUB: trees.rmse: return the root-mean-squared error sqrt(mean((y_true - y_pred)**2)) as a Python float (convert
+    # STUB: both inputs with np.asarray first).
     errors = np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64)
     return float(np.sqrt(np.mean(errors**2)))
+    # END SOLUTION
 
 
 def make_model(kind: str, depth: int, seed: int = 0) -> RegressorMixin:
@@ -91,12 +95,17 @@ def depth_sweep(
         ``{"train_rmse": [...], "val_rmse": [...]}``: two lists of Python floats, one entry per depth, in the
         order of ``depths``.
     """
+    # BEGIN SOLUTION
+    # STUB: trees.depth_sweep: for each depth in depths (in order), fit make_model(kind, depth, seed) on (X_train,
+    # STUB: y_train), then append its rmse on the training data to result['train_rmse'] and its rmse on (X_val, y_val)
+    # STUB: to result['val_rmse']; return {'train_rmse': [...], 'val_rmse': [...]} (lists of Python floats).
     result: dict[str, list[float]] = {"train_rmse": [], "val_rmse": []}
     for depth in depths:
         model = make_model(kind, depth, seed).fit(X_train, y_train)
         result["train_rmse"].append(rmse(y_train, model.predict(X_train)))
         result["val_rmse"].append(rmse(y_val, model.predict(X_val)))
     return result
+    # END SOLUTION
 
 
 def best_depths(sweeps: Mapping[str, Mapping[str, Sequence[float]]], depths: Sequence[int]) -> dict[str, int]:
@@ -110,8 +119,12 @@ def best_depths(sweeps: Mapping[str, Mapping[str, Sequence[float]]], depths: Seq
         ``{kind: best_depth}``, where ``best_depth`` is taken from ``depths``. On a tie the first (shallowest
         in a sweep over increasing depths) wins.
     """
+    # BEGIN SOLUTION
+    # STUB: trees.best_depths: for each kind in sweeps, find the index of the smallest value in sweeps[kind]['val_rmse']
+    # STUB: (np.argmin) and return {kind: depths[that index]}.
     depths = list(depths)
     return {kind: depths[int(np.argmin(sweep["val_rmse"]))] for kind, sweep in sweeps.items()}
+    # END SOLUTION
 
 
 def plot_depth_errors(

@@ -12,8 +12,6 @@ from autograder.checks import Context, check
 from autograder.sandbox import Handle
 from autograder.sandbox.expect import Array, DictOf, ListOf
 
-from . import _data
-
 LEARNT_FRACTION = 0.8  # after 3 SGD epochs the reference's validation loss is far below 0.8x the untrained one
 CONFIG_KEYS = ("hidden_sizes", "dropout", "lr", "epochs", "batch_size", "optimizer")
 HISTORY_KEYS = ("train_loss", "val_loss", "val_error")
@@ -67,10 +65,10 @@ def build_mlp(ctx: Context) -> None:
 
 
 @check("mnist_mlp", "train_history", "train returns per-epoch histories: falling training loss, and the final "
-       "validation loss and error of the model it trained")
+       "validation loss and error of the model it trained", defaults={"history_rows": 1024})
 def train_history(ctx: Context) -> None:
-    data = _data.mnist(ctx)
-    n, epochs = int(ctx.param("history_rows", 1024)), 3
+    data = ctx.data("mnist")
+    n, epochs = int(ctx.param("history_rows")), 3
     X_val, y_val = data.val.X[:256], data.val.y[:256]
     model = _build(ctx, (128,))
     ctx.call_method(model, "eval")
@@ -105,12 +103,13 @@ def train_history(ctx: Context) -> None:
                f"{loss:.4f} after {epochs} epochs (at most {LEARNT_FRACTION:g} x the untrained loss is expected)")
 
 
-@check("mnist_mlp", "overfit_batch", "train can overfit a fixed batch of 256 images")
+@check("mnist_mlp", "overfit_batch", "train can overfit a fixed batch of 256 images",
+       defaults={"overfit_epochs": 100}, thresholds=("overfit_accuracy",))
 def overfit_batch(ctx: Context) -> None:
-    data = _data.mnist(ctx)
+    data = ctx.data("mnist")
     X, y = data.train.X[:256], data.train.y[:256]
     model = _build(ctx, (256,))
-    ctx.call("mnist_mlp.train", model, X, y, X, y, lr=1e-3, epochs=int(ctx.param("overfit_epochs", 100)),
+    ctx.call("mnist_mlp.train", model, X, y, X, y, lr=1e-3, epochs=int(ctx.param("overfit_epochs")),
              batch_size=256, optimizer="adam", device=ctx.device, seed=ctx.seed)
     predicted = np.asarray(ctx.call("mnist_mlp.predict", model, X, device=ctx.device, returns=_labels(len(X))))
     ctx.expect_threshold("overfit_accuracy", float(np.mean(predicted == y)), "accuracy on the batch it was trained on")
@@ -129,7 +128,8 @@ def _config_problem(config: Any) -> str | None:
     return None
 
 
-@check("mnist_mlp", "best_config", "a model trained with BEST_CONFIG reaches the held-out error threshold")
+@check("mnist_mlp", "best_config", "a model trained with BEST_CONFIG reaches the held-out error threshold",
+       thresholds=("mnist_test_error",))
 def best_config(ctx: Context) -> None:
     config = ctx.get("mnist_mlp.BEST_CONFIG")
     problem = _config_problem(config)
@@ -137,7 +137,7 @@ def best_config(ctx: Context) -> None:
     model = _build(ctx, settings["hidden_sizes"], float(settings["dropout"]))
     if problem:
         ctx.fail(problem)
-    data = _data.mnist(ctx)
+    data = ctx.data("mnist")
     ctx.call("mnist_mlp.train", model, data.train.X, data.train.y, data.val.X, data.val.y,
              lr=config["lr"], epochs=config["epochs"], batch_size=config["batch_size"],
              optimizer=config["optimizer"], device=ctx.device, seed=ctx.seed)
@@ -149,7 +149,7 @@ def best_config(ctx: Context) -> None:
 
 @check("mnist_mlp", "model_round_trip", "save_model / load_model: a weights-only file that predicts identically in a fresh process")
 def model_round_trip(ctx: Context) -> None:
-    X = _data.mnist(ctx).test.X[:200]
+    X = ctx.data("mnist").test.X[:200]
     model = _build(ctx, (32,))
     before = np.asarray(ctx.call("mnist_mlp.predict", model, X, returns=_labels(len(X))))
     ctx.expect(before.dtype == np.int64, f"predict should return int64 labels, got {before.dtype}")

@@ -16,7 +16,7 @@ from . import _data
 
 @check("penguins", "prepare_features", "prepare_features: complete rows, no year, one-hot island and sex, all numeric")
 def prepare_features(ctx: Context) -> None:
-    raw = _data.penguin_raw(ctx)
+    raw = ctx.data("penguins").raw
     result = ctx.call("penguins.prepare_features", raw)
     ctx.expect(isinstance(result, (tuple, list)) and len(result) == 2, "prepare_features should return (X, y)")
     X, y = result
@@ -39,7 +39,8 @@ def prepare_features(ctx: Context) -> None:
 
 
 def _held_out(ctx: Context) -> tuple[pd.DataFrame, pd.Series]:
-    train, test = _data.penguin_frames(ctx)
+    tables = ctx.data("penguins")
+    train, test = tables.train, tables.held_out
     columns = _data.penguin_features(train)[0].columns
     return _data.penguin_features(test, columns)
 
@@ -50,14 +51,16 @@ def _rule_accuracy(ctx: Context, rule: str, X: pd.DataFrame, is_gentoo: np.ndarr
     return float(np.mean(got == is_gentoo))
 
 
-@check("penguins", "is_gentoo", "is_gentoo: a hand-read rule that finds the Gentoo penguins on held-out rows")
+@check("penguins", "is_gentoo", "is_gentoo: a hand-read rule that finds the Gentoo penguins on held-out rows",
+       thresholds=("gentoo_rule_accuracy",))
 def is_gentoo(ctx: Context) -> None:
     X, y = _held_out(ctx)
     accuracy = _rule_accuracy(ctx, "is_gentoo", X, (y == "Gentoo").to_numpy())
     ctx.expect_threshold("gentoo_rule_accuracy", accuracy, "held-out accuracy")
 
 
-@check("penguins", "is_gentoo_without_flipper", "is_gentoo_without_flipper: the same without flipper_length_mm")
+@check("penguins", "is_gentoo_without_flipper", "is_gentoo_without_flipper: the same without flipper_length_mm",
+       thresholds=("gentoo_rule_no_flipper_accuracy",))
 def is_gentoo_without_flipper(ctx: Context) -> None:
     X, y = _held_out(ctx)
     accuracy = _rule_accuracy(ctx, "is_gentoo_without_flipper", X.drop(columns=["flipper_length_mm"]),
@@ -65,11 +68,12 @@ def is_gentoo_without_flipper(ctx: Context) -> None:
     ctx.expect_threshold("gentoo_rule_no_flipper_accuracy", accuracy, "held-out accuracy")
 
 
-@check("penguins", "classifier", "make_classifier: fitted on training rows, scored by the judge on held-out rows")
+@check("penguins", "classifier", "make_classifier: fitted on training rows, scored by the judge on held-out rows",
+       thresholds=("classifier_accuracy",))
 def classifier(ctx: Context) -> None:
     estimator: Any = ctx.call("penguins.make_classifier")
     ctx.expect(isinstance(estimator, Handle), f"make_classifier should return an estimator, got {type(estimator).__name__}")
-    train, _ = _data.penguin_frames(ctx)
+    train = ctx.data("penguins").train
     X_train, y_train = _data.penguin_features(train)
     X_test, y_test = _held_out(ctx)
     ctx.call_method(estimator, "fit", X_train, y_train)

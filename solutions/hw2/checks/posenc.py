@@ -9,8 +9,6 @@ from autograder.checks import Context, check
 from autograder.sandbox import Handle
 from autograder.sandbox.expect import Array, DictOf
 
-from . import _data
-
 MAX_FREQS = 16
 
 
@@ -46,7 +44,7 @@ def _held_out_psnr(ctx: Context, num_freqs: int) -> float:
     """Fit on the training pixels in the worker, predict the held-out pixels, PSNR by the judge."""
     key = f"psnr/{num_freqs}"
     if key not in ctx.shared:
-        data = _data.image(ctx)
+        data = ctx.data("image")
         model = ctx.call("posenc.fit_image", data.train.X, data.train.y, num_freqs=num_freqs,
                          steps=int(ctx.param("posenc_steps")), lr=float(ctx.param("posenc_lr")),
                          device=ctx.device, seed=ctx.seed)
@@ -66,7 +64,8 @@ def _best_num_freqs(ctx: Context) -> tuple[int, str | None]:
     return best, None
 
 
-@check("posenc", "fit_quality", "an image fitted with BEST_NUM_FREQS reaches the held-out PSNR threshold")
+@check("posenc", "fit_quality", "an image fitted with BEST_NUM_FREQS reaches the held-out PSNR threshold",
+       params=("posenc_steps", "posenc_lr"), thresholds=("posenc_psnr_db",))
 def fit_quality(ctx: Context) -> None:
     best, problem = _best_num_freqs(ctx)
     psnr = _held_out_psnr(ctx, best)
@@ -75,7 +74,8 @@ def fit_quality(ctx: Context) -> None:
     ctx.expect_threshold("posenc_psnr_db", psnr, f"held-out PSNR with {best} frequencies")
 
 
-@check("posenc", "encoding_gain", "BEST_NUM_FREQS beats no encoding on held-out pixels by a clear margin")
+@check("posenc", "encoding_gain", "BEST_NUM_FREQS beats no encoding on held-out pixels by a clear margin",
+       params=("posenc_steps", "posenc_lr"), thresholds=("posenc_gain_db",))
 def encoding_gain(ctx: Context) -> None:
     best, problem = _best_num_freqs(ctx)
     without = _held_out_psnr(ctx, 0)

@@ -39,10 +39,12 @@ def _reference_sweep(kind: str, depths: list[int], seed: int, X: np.ndarray, y: 
 
 
 def _depth_sweep_check(kind: str) -> Callable[[Context], None]:
-    @check("trees", f"depth_sweep_{kind}", f"depth_sweep('{kind}', ...) matches scikit-learn on a grader-chosen subset")
+    @check("trees", f"depth_sweep_{kind}", f"depth_sweep('{kind}', ...) matches scikit-learn on a grader-chosen subset",
+           params=("sweep_train_rows", "sweep_depths", "sweep_atol"))
     def run(ctx: Context) -> None:
-        X, y = _data.sweep_subset(ctx)
-        val = _data.temperature(ctx).val
+        data = ctx.data("temperature")
+        X, y = _data.sweep_subset(ctx, data)
+        val = data.val
         depths = [int(d) for d in ctx.param("sweep_depths")]
         got = ctx.call("trees.depth_sweep", kind, depths, X, y, val.X, val.y, seed=ctx.seed)
         want = ctx.reference(f"trees/sweep/{kind}",
@@ -62,7 +64,8 @@ depth_sweep_forest = _depth_sweep_check("forest")
 depth_sweep_boosting = _depth_sweep_check("boosting")
 
 
-@check("trees", "best_depths", "best_depths picks the depth with the lowest validation RMSE")
+@check("trees", "best_depths", "best_depths picks the depth with the lowest validation RMSE",
+       params=("sweep_train_rows",))
 def best_depths(ctx: Context) -> None:
     depths = [2, 4, 8, 16, 32]
     sweeps = {kind: {"train_rmse": sorted(ctx.rng.uniform(1, 6, 5).tolist(), reverse=True),
@@ -73,8 +76,9 @@ def best_depths(ctx: Context) -> None:
     ctx.expect(got == want, f"best_depths on a made-up sweep returned {got}, expected {want}")
 
     # Consistency with the student's own sweep (skipped if their depth_sweep does not run).
-    X, y = _data.sweep_subset(ctx)
-    val = _data.temperature(ctx).val
+    data = ctx.data("temperature")
+    X, y = _data.sweep_subset(ctx, data)
+    val = data.val
     small = [1, 2, 4]
     try:
         own = ctx.call("trees.depth_sweep", "tree", small, X, y, val.X, val.y, seed=ctx.seed)

@@ -1,0 +1,5 @@
+"""``python -m autograder``: the same command line as the ``autograder`` script."""
+
+from .cli import main
+
+raise SystemExit(main())
