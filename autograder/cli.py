@@ -26,8 +26,8 @@ from pathlib import Path
 from types import FrameType
 
 from .config import ConfigError, Course, find_course, load_course
-from .grading.submissions import SubmissionError
 from .data.errors import DataError
+from .grading.submissions import SubmissionError
 from .sandbox.isolation import LEVELS, IsolationError
 
 
@@ -217,7 +217,8 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
     signal.signal(signal.SIGTERM, _terminate)  # a kill cleans up like Ctrl-C: workers die, no half-written file
     try:
         return int(args.func(args))

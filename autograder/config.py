@@ -72,17 +72,17 @@ class Threshold(_Strict):
     measured_by: str = ""
 
     @model_validator(mode="after")
-    def _one_bound(self) -> "Threshold":
+    def _one_bound(self) -> Threshold:
         if (self.max is None) == (self.min is None):
             raise ValueError("give exactly one of 'max' or 'min'")
         return self
 
     @property
     def bound(self) -> float:
-        return self.max if self.max is not None else self.min  # type: ignore[return-value]
+        return self.max if self.max is not None else self.min  # type: ignore[return-value]  # the validator sets one
 
     def passes(self, value: float) -> bool:
-        return value <= self.max if self.max is not None else value >= self.min  # type: ignore[operator]
+        return value <= self.max if self.max is not None else value >= self.min  # type: ignore[operator]  # validator: one is set
 
     def describe(self, value: float) -> str:
         op = "<=" if self.max is not None else ">="
@@ -98,7 +98,8 @@ class ProfileConfig(_Strict):
     seed: int = 0
     calibration_seeds: list[int] = Field(default_factory=lambda: [0, 1, 2])
     data: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    params: dict[str, Any] = Field(default_factory=dict, description="check parameters (steps, subset sizes, tolerances)")
+    params: dict[str, Any] = Field(default_factory=dict,
+                                   description="check parameters (steps, subset sizes, tolerances)")
     thresholds: dict[str, Threshold] = Field(default_factory=dict)
     timeouts: dict[str, float] = Field(default_factory=dict, description="per-check overrides: 'task.check' -> seconds")
     submission_s: float | None = Field(default=None, gt=0, allow_inf_nan=False,
@@ -158,7 +159,7 @@ class AssignmentConfig(_Strict):
     default_profile: str = "full"
 
     @model_validator(mode="after")
-    def _consistent(self) -> "AssignmentConfig":
+    def _consistent(self) -> AssignmentConfig:
         for name, task in self.tasks.items():
             if task.module not in self.modules:
                 raise ValueError(f"tasks.{name}.module: {task.module!r} is not one of modules {self.modules}")

@@ -239,7 +239,7 @@ def local_server(offline_data: Path) -> Iterator[str]:
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature of the base class
+        def log_message(self, format: str, *args: object) -> None:  # the base class's signature (shadows format())
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(offline_data)))

@@ -80,7 +80,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def results(out: Path, sid: str) -> dict[str, dict]:
     data = json.loads((out / sid / "results.json").read_text())
-    return {test["name"].split(":")[0] + "." + test["name"].split(": ", 1)[1]: test for test in data["tests"]} | {"_": data}
+    return ({test["name"].split(":")[0] + "." + test["name"].split(": ", 1)[1]: test for test in data["tests"]}
+            | {"_": data})
 
 
 def statuses(out: Path, sid: str) -> dict[str, str]:
@@ -228,7 +229,8 @@ def _workers_under(folder: Path) -> list[psutil.Process]:
 def test_interrupt_leaves_no_orphans_and_no_partial_files(tmp_path: Path, sig: int) -> None:
     subs = tmp_path / "subs"
     (subs / "hangs").mkdir(parents=True)
-    (subs / "hangs" / "calc.py").write_text(SUBMISSIONS["hangs"].replace("while True", "import time\n    while time.sleep(0.01) is None"))
+    (subs / "hangs" / "calc.py").write_text(
+        SUBMISSIONS["hangs"].replace("while True", "import time\n    while time.sleep(0.01) is None"))
     out = tmp_path / "out"
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     proc = subprocess.Popen([sys.executable, "-m", "autograder.cli", "--course", str(COURSE), "grade", str(subs),
@@ -268,9 +270,11 @@ def test_gpus_pin_workers_through_cuda_visible_devices(tmp_path: Path) -> None:
         "return a + b", "import os\n    return a + b + (0 if os.environ.get('CUDA_VISIBLE_DEVICES') == '3' else 100)"))
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if k != "CUDA_VISIBLE_DEVICES"}
-    assert autograder("grade", str(sub), "--assignment", "demo", "--out", str(out), "--gpus", "3", env=env).returncode == 0
+    assert autograder("grade", str(sub), "--assignment", "demo", "--out", str(out), "--gpus", "3",
+                      env=env).returncode == 0
     assert json.loads((out / "pinned" / "results.json").read_text())["score"] == 4
-    assert autograder("grade", str(sub), "--assignment", "demo", "--out", str(out), "--regrade", env=env).returncode == 0
+    assert autograder("grade", str(sub), "--assignment", "demo", "--out", str(out), "--regrade",
+                      env=env).returncode == 0
     assert json.loads((out / "pinned" / "results.json").read_text())["score"] == 1  # only "hang" passes
 
 

@@ -61,7 +61,8 @@ def connect(port):
 
 def facts():
     return {"uid": os.getuid(), "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
-            "core": resource.getrlimit(resource.RLIMIT_CORE)[0], "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+            "core": resource.getrlimit(resource.RLIMIT_CORE)[0],
+            "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
             "root": sorted(os.listdir("/"))}
 
 def kill_everything():  # every process it can see (/proc lists processes; its own threads' ids are not tried)
@@ -275,7 +276,8 @@ def test_cgroup_where_delegated_caps_processes_and_kills_them_all() -> None:
 
     try:  # a parent that forks sleeping children until fork fails, prints how many, and leaves them running
         script = ("import os, sys, time\nn = 0\ntry:\n    while True:\n        if os.fork() == 0:\n"
-                  "            os.close(1); os.close(2); time.sleep(120); os._exit(0)\n        n += 1\nexcept OSError:\n    print(n)\n")
+                  "            os.close(1); os.close(2); time.sleep(120); os._exit(0)\n        n += 1\n"
+                  "except OSError:\n    print(n)\n")
         done = subprocess.run([sys.executable, "-c", script], preexec_fn=cgroup.join_function(),
                               capture_output=True, text=True, timeout=60)
         assert int(done.stdout.strip()) < 8  # pids.max held, even for root

@@ -193,7 +193,8 @@ def test_a_pinned_hash_that_does_not_match_penguins_csv_is_refused() -> None:
 
 
 def test_missing_package_file_is_refused() -> None:
-    entry = DataSet("ghost", lambda: None, package_files=(PackageFile("no_such_package_xyz", "a.csv", sha256="0" * 64),))
+    entry = DataSet("ghost", lambda: None,
+                    package_files=(PackageFile("no_such_package_xyz", "a.csv", sha256="0" * 64),))
     with pytest.raises(DataError, match="no_such_package_xyz"):
         preload({"ghost": {}}, entries=[entry])
     assert hidden_paths([entry]) == []

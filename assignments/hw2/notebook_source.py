@@ -132,7 +132,7 @@ digits = mnist_mlp.load_data()  # the small offline version: 6,000 / 2,000 / 2,0
 print("train", digits.train.X.shape, "validation", digits.val.X.shape, "test", digits.test.X.shape)
 
 fig, axes = plt.subplots(1, 10, figsize=(12, 1.6))
-for ax, image, label in zip(axes, digits.train.X, digits.train.y):
+for ax, image, label in zip(axes, digits.train.X, digits.train.y, strict=False):  # the first 10 images only
     ax.imshow(image.reshape(28, 28), cmap="gray_r")
     ax.set_title(int(label))
     ax.axis("off")
@@ -296,7 +296,8 @@ grader.check("penguins")
 # **Your tasks** in `posenc.py`:
 #
 # 1. `positional_encoding(coords, num_freqs)`: from `(N, 2)` coordinates to an `(N, 2 + 4L)` tensor
-#    `[x, y, sin(2^0 pi x), sin(2^0 pi y), ..., sin(2^(L-1) pi y), cos(2^0 pi x), cos(2^0 pi y), ..., cos(2^(L-1) pi y)]`.
+#    `[x, y, sin(2^0 pi x), sin(2^0 pi y), ..., sin(2^(L-1) pi y),
+#    cos(2^0 pi x), cos(2^0 pi y), ..., cos(2^(L-1) pi y)]`.
 # 2. `CoordMLP(in_features, hidden=256, depth=4)`: a ReLU MLP whose output goes through a sigmoid, so that the
 #    3 colours lie in [0, 1].
 # 3. `fit_image(coords, colors, *, num_freqs, steps, lr, device="cpu", seed=0)`: encode, build a `CoordMLP`,
@@ -323,15 +324,15 @@ for num_freqs in [0, 2, 4, 6, 8]:
 
 # %%
 ls = sorted(results)
-plt.plot(ls, [results[l][1] for l in ls], "o--", label="training pixels")
-plt.plot(ls, [results[l][2] for l in ls], "o-", label="held-out pixels")
+plt.plot(ls, [results[n][1] for n in ls], "o--", label="training pixels")
+plt.plot(ls, [results[n][2] for n in ls], "o-", label="held-out pixels")
 plt.xlabel("number of frequencies L")
 plt.ylabel("PSNR (dB)")
 plt.legend()
 plt.show()
 
 # %%
-for num_freqs in [0, max(ls, key=lambda l: results[l][2])]:
+for num_freqs in [0, max(ls, key=lambda n: results[n][2])]:
     path = f"reconstruction_L{num_freqs}.png"
     posenc.show_reconstruction(results[num_freqs][0], num_freqs, SIZE, path)
     display(Image(path))

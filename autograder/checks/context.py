@@ -11,9 +11,10 @@ import json
 import math
 import threading
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class ReferenceStore:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, path: Path) -> "ReferenceStore":
+    def load(cls, path: Path) -> ReferenceStore:
         return cls(json.loads(Path(path).read_text(encoding="utf-8")))
 
     def get(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -158,7 +159,8 @@ class Context:
 
     def get(self, target: str, *, returns: Any = None) -> Any:
         """Read a module-level value such as ``mnist_mlp.BEST_CONFIG``; ``returns`` as in :meth:`call`."""
-        return self._ask(target, returns, lambda expect, timeout: self.worker.get(target, timeout=timeout, expect=expect))
+        return self._ask(target, returns,
+                         lambda expect, timeout: self.worker.get(target, timeout=timeout, expect=expect))
 
     def _ask(self, what: str, returns: Any, send: Callable[[Returns | None, float], Reply]) -> Any:
         """Send a request expecting ``returns`` (through :attr:`meter`); a reply refused for not matching it fails

@@ -19,8 +19,9 @@ previous ``lags`` days. Weather moves west to east, so Chicago yesterday says so
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -113,7 +114,8 @@ def _read_city(city: str) -> tuple[np.ndarray, np.ndarray]:
     if table.shape[1] != 4:
         raise DataError(f"{relpath} at {path}: expected 4 columns (month day year temp), got {table.shape[1]}")
     month, day, year = (table[:, i].astype(np.int64) for i in range(3))
-    dates = np.array([f"{y:04d}-{m:02d}-{d:02d}" for y, m, d in zip(year, month, day)], dtype="datetime64[D]")
+    dates = np.array([f"{y:04d}-{m:02d}-{d:02d}" for y, m, d in zip(year, month, day, strict=True)],
+                     dtype="datetime64[D]")
     return dates, table[:, 3]
 
 

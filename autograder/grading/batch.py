@@ -177,7 +177,7 @@ def grade_batch(grader: Grader, submissions: Sequence[Submission], options: Batc
                 return grade_submission(grader, submission, scratch_root=Path(scratch), gpu=gpu, run_as=options.run_as,
                                         threads=threads, cancellation=cancellation, budget_s=options.budget_s,
                                         isolation=options.isolation)
-        except Exception as exc:  # noqa: BLE001 - one submission must never stop the batch
+        except Exception as exc:  # one submission must never stop the batch
             log.exception("grading %s failed", submission.id)
             return failed_result(grader, submission, f"the grader could not grade this submission: {exc!r}")
 

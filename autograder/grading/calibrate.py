@@ -59,7 +59,8 @@ def calibrate(course: Course, assignment: str, profile: str | None, console: Con
         calibration.seconds[f"solution seed {seed}"] = result.seconds
         for name, value in _figures(result).items():
             calibration.reference.setdefault(name, []).append(round(value, 4))
-        console.print(f"reference solution, seed {seed}: {result.score:g}/{result.max_score:g} in {result.seconds:.0f} s")
+        console.print(f"reference solution, seed {seed}: {result.score:g}/{result.max_score:g}"
+                      f" in {result.seconds:.0f} s")
         for check in result.checks:
             if not check.passed:  # the reference must pass everything: show why it did not
                 console.print(f"  [red]{check.id}: {check.status}[/] {check.message.splitlines()[0][:160]}")

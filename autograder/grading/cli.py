@@ -51,8 +51,9 @@ def grade_command(course: Course, args: argparse.Namespace) -> int:
                                per_gpu=args.per_gpu, regrade=args.regrade, run_as=args.run_as, threads=args.threads,
                                budget_s=args.budget, isolation=isolation)
         problems = 0
-        columns = (TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[problems]} problems"),
-                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+        columns = (TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[problems]} problems"), TimeElapsedColumn(), TextColumn("ETA"),
+                   TimeRemainingColumn())
         with Progress(*columns, console=console, transient=False) as progress:
             bar = progress.add_task("grading", total=len(submissions), problems=0)
 
@@ -90,7 +91,7 @@ def gradescope_command(course: Course, args: argparse.Namespace) -> int:
         try:
             result = grade_submission(grader, submission, scratch_root=Path(scratch), run_as=args.run_as,
                                       budget_s=args.budget, isolation=isolation)
-        except Exception as exc:  # noqa: BLE001 - Gradescope must always get a results.json
+        except Exception as exc:  # Gradescope must always get a results.json
             result = failed_result(grader, submission, f"the grader could not grade this submission: {exc!r}",
                                    status="error")
     write_results_json(result, Path(args.results))

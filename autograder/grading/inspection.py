@@ -91,7 +91,7 @@ def _walk(tree: ast.AST, limit: int) -> list[tuple[int, int, str]]:
         node = stack.pop()
         size = sizes[id(node)]
         if size is not None and size > limit:
-            found.append((node.lineno, node.col_offset, size, _kind(node)))  # type: ignore[attr-defined]
+            found.append((node.lineno, node.col_offset, size, _kind(node)))  # type: ignore[attr-defined]  # only expressions get a size
         else:
             stack.extend(ast.iter_child_nodes(node))
     return [(line, size, kind) for line, _, size, kind in sorted(found)]

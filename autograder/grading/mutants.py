@@ -36,7 +36,8 @@ def load_wrong_answers(course: Course, assignment: str) -> list[WrongAnswer]:
         raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return [WrongAnswer(name, d["module"], d["old"], d["new"], tuple(d["fails"])) for name, d in module.WRONG_ANSWERS.items()]
+    return [WrongAnswer(name, d["module"], d["old"], d["new"], tuple(d["fails"]))
+            for name, d in module.WRONG_ANSWERS.items()]
 
 
 def make_wrong_submission(solution: Path, wrong: WrongAnswer, dest: Path) -> Path:

@@ -98,7 +98,7 @@ def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: di
         status, message, extra_output = "crashed", str(exc), exc.output
     except WorkerError as exc:  # any other sandbox failure is still about the student's worker
         status, message, extra_output = "crashed", str(exc), exc.output
-    except Exception:  # noqa: BLE001 - a bug in a check must not stop the batch; it is reported
+    except Exception:  # a bug in a check must not stop the batch; it is reported
         log.exception("check %s raised", spec.id)
         status, message = "grader_error", "the check itself failed:\n" + traceback.format_exc(limit=6)
     output = "\n".join([*ctx.outputs, extra_output]).strip("\n")

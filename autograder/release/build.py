@@ -104,7 +104,8 @@ def release_command(course: Course, assignment: str, out: Path, profiles: str = 
     except ReleaseError as exc:
         print(f"autograder: release of {assignment} failed: {exc}", file=sys.stderr)
         return 1
-    print(f"built the release of {assignment} in {release.seconds:g} s (reference figures: {', '.join(release.profiles)}):")
+    print(f"built the release of {assignment} in {release.seconds:g} s"
+          f" (reference figures: {', '.join(release.profiles)}):")
     for path in (release.student_zip, release.bundle_zip):
         print(f"  {path}  {_size(release.sizes[path.name])}, {release.entries[path.name]} files")
     return 0

@@ -109,7 +109,8 @@ if [ -z "${AUTOGRADER_CACHE:-}" ] && [ -d "$ROOT/cache" ]; then export AUTOGRADE
 
 json_string() {  # stdin -> one JSON string (valid UTF-8, control characters escaped or dropped)
     local text
-    if command -v iconv >/dev/null 2>&1; then text="$(iconv -c -f UTF-8 -t UTF-8)"; else text="$(LC_ALL=C tr -d '\200-\377')"; fi
+    if command -v iconv >/dev/null 2>&1; then text="$(iconv -c -f UTF-8 -t UTF-8)"
+    else text="$(LC_ALL=C tr -d '\200-\377')"; fi
     printf '%s' "$text" | LC_ALL=C tr -d '\000-\010\013\014\016-\037' | LC_ALL=C tr '\t\r' '  ' \
         | LC_ALL=C sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' \
         | LC_ALL=C awk 'BEGIN { printf "\"" } { if (NR > 1) printf "\\n"; printf "%s", $0 } END { printf "\"" }'
@@ -117,7 +118,8 @@ json_string() {  # stdin -> one JSON string (valid UTF-8, control characters esc
 
 write_failure() {  # $1: what went wrong; the tail of the log follows it
     local output
-    output="$(printf 'The autograder failed to grade this submission: %s.\nThis is not your fault; your instructor has been told.\n\n' "$1"
+    output="$(printf 'The autograder failed to grade this submission: %s.\n' "$1"
+              printf 'This is not your fault; your instructor has been told.\n\n'
               tail -c 60000 "$LOG" 2>/dev/null)"
     printf '{"score": 0, "output": %s, "visibility": "visible", "stdout_visibility": "hidden", "tests": []}\n' \
         "$(printf '%s' "$output" | json_string)" >"$RESULTS.tmp" && mv -f "$RESULTS.tmp" "$RESULTS"

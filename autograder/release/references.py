@@ -14,7 +14,6 @@ fails in seconds, not after minutes of grading the other profiles.
 from __future__ import annotations
 
 import math
-
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -39,7 +38,8 @@ def resolve_profiles(course: Course, assignment: str, profiles: str | Sequence[s
     names = list(dict.fromkeys(profiles or config.profiles))
     unknown = [p for p in names if p not in config.profiles]
     if unknown:
-        raise ConfigError(f"unknown profile(s) {unknown}; course.yml defines {sorted(config.profiles)} for {assignment}")
+        raise ConfigError(f"unknown profile(s) {unknown};"
+                          f" course.yml defines {sorted(config.profiles)} for {assignment}")
     return names
 
 

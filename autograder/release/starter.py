@@ -208,7 +208,7 @@ def _placeholders(statements: list[ast.stmt], source: str, message: str, indent:
                 annotation = f"{annotation} | None"
             target = f"{node.target.id}: {annotation}"
         elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
-            target = " = ".join(t.id for t in node.targets)  # type: ignore[attr-defined]
+            target = " = ".join(t.id for t in node.targets)  # type: ignore[attr-defined]  # all() does not narrow
         else:
             raise StarterError(f"{where}: a solution region outside a function may only assign plain names "
                                f"(line {node.lineno} does not)")

@@ -80,7 +80,8 @@ def validate(course: Course, assignment: str, profile: str | None, *, jobs: int 
                     tail = outcome.output.strip().splitlines()[-3:]
                     deviations.append(Deviation(f"public checks on the {name}", task.module,
                                                 ("should pass: " if want else "should fail: ") + " | ".join(tail)))
-        console.print("public checks: run on solution and starter for " + ", ".join(t.module for t in config.tasks.values()))
+        console.print("public checks: run on solution and starter for "
+                      + ", ".join(t.module for t in config.tasks.values()))
 
     if deviations:
         console.print(f"[red bold]{len(deviations)} deviation(s):[/]")

@@ -67,6 +67,6 @@ class SubmissionResult:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SubmissionResult":
+    def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
         checks = [CheckResult(**c) for c in data.get("checks", [])]
         return cls(**{**data, "checks": checks})

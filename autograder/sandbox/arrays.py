@@ -188,10 +188,10 @@ class ArrayDecoding:
         if tag == "ndarray":
             return self._load(data.get("file"))
         if tag == "tensor":
-            import torch  # noqa: PLC0415 - lazy: only when a tensor arrives
+            import torch  # lazy: only when a tensor arrives
 
             return torch.from_numpy(self._load(data.get("file")))
-        import pandas as pd  # noqa: PLC0415 - lazy: only when pandas data arrives
+        import pandas as pd  # lazy: only when pandas data arrives
 
         if tag == "index":
             return self._index(data, pd, depth)

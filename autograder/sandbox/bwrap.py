@@ -57,7 +57,7 @@ def bwrap_problem(executable: str | None = None, run_as: RunAs | None = None) ->
                "--dev", "/dev", "--", "/bin/true"]
     try:
         probe = subprocess.run(command, capture_output=True, timeout=30, cwd="/",
-                               **(run_as.popen() if run_as else {}))  # type: ignore[arg-type]
+                               **(run_as.popen() if run_as else {}))
     except (OSError, subprocess.SubprocessError) as exc:
         return f"bubblewrap could not be started: {exc}"
     if probe.returncode != 0:
@@ -180,4 +180,4 @@ def require_bwrap(run_as: RunAs | None = None) -> str:
     problem = bwrap_problem(run_as=run_as)
     if problem is not None:
         raise IsolationError(problem)
-    return shutil.which("bwrap")  # type: ignore[return-value]
+    return shutil.which("bwrap")  # type: ignore[return-value]  # not None: bwrap_problem found it

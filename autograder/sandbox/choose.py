@@ -67,7 +67,7 @@ def _bwrap(run_as: str | None, hidden: tuple[Path, ...], tmp_mb: int, reasons: l
         # unprivileged user namespaces are off, or the scratch folders (made in the temporary folder) are out of
         # the user's reach: bwrap runs as root, and a pids cgroup stops fork bombs
         user = None
-    return BwrapIsolation(executable, tmp_mb=tmp_mb, run_as=user, hidden=hidden)  # type: ignore[arg-type]
+    return BwrapIsolation(executable, tmp_mb=tmp_mb, run_as=user, hidden=hidden)  # type: ignore[arg-type]  # a str: bwrap_problem found it
 
 
 def _user(run_as: str | None, reasons: list[str]) -> Isolation | None:

@@ -142,7 +142,7 @@ class Encoder(ArrayEncoding):
             del self.files[mark:]
             return handle_record(self.keep(value))
 
-    def _plain(self, value: object, depth: int, *, strict: bool) -> Any:  # noqa: C901 - one branch per type
+    def _plain(self, value: object, depth: int, *, strict: bool) -> Any:
         if depth > MAX_DEPTH:
             raise NotPlainData(f"nested deeper than {MAX_DEPTH} levels")
         if value is None or type(value) in (bool, int, float, str):
@@ -244,7 +244,7 @@ class Decoder(ArrayDecoding):
 
     # -- internals ---------------------------------------------------------------------------------------------
 
-    def _decode(self, data: Any, depth: int) -> Any:  # noqa: C901 - one branch per tag
+    def _decode(self, data: Any, depth: int) -> Any:
         if depth > MAX_DEPTH + 10:
             raise CodecError("value nested too deeply")
         if data is None or type(data) in (bool, int, float, str):

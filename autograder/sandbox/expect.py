@@ -124,7 +124,7 @@ class Array:
         problems = []
         if self.shape is not None and (
             len(header.shape) != len(self.shape)
-            or any(want is not None and want != got for want, got in zip(self.shape, header.shape))
+            or any(want is not None and want != got for want, got in zip(self.shape, header.shape, strict=True))
         ):
             problems.append(f"shape {_shape_text(header.shape)}")
         if self.kinds is not None and header.dtype.kind not in self.kinds:
@@ -281,7 +281,7 @@ def _walk(declaration: Any, data: Any, path: str, arrays: dict[str, list[tuple[s
             for index, item in enumerate(items):
                 _walk(declaration.item, item, f"{path}[{index}]", arrays, depth + 1)
         else:
-            for index, (want, item) in enumerate(zip(declaration, items)):
+            for index, (want, item) in enumerate(zip(declaration, items, strict=True)):  # _items checked the length
                 _walk(want, item, f"{path}[{index}]", arrays, depth + 1)
     else:  # dict or DictOf
         entries = _entries(data, tag)

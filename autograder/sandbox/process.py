@@ -130,7 +130,8 @@ def start_worker(layout: Layout, modules: Sequence[str], *, generation: int, lim
         "--modules", ",".join(modules), "--parent-pid", str(parent), "--rlimits", rlimits,
     ]  # fmt: skip
     launch = isolation.launch(command, scratch=layout.root, work=layout.work, writable=layout.writable(), env=env)
-    cgroup = Cgroup.create(pids_max=limits.max_processes * 8, memory_bytes=(limits.memory_mb + _CGROUP_HEADROOM_MB) * _MIB)
+    cgroup = Cgroup.create(pids_max=limits.max_processes * 8,
+                           memory_bytes=(limits.memory_mb + _CGROUP_HEADROOM_MB) * _MIB)
     owner = isolation.worker_owner()
     if cgroup is not None and owner is not None:
         cgroup.allow(*owner)

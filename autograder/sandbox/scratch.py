@@ -25,7 +25,7 @@ from pathlib import Path
 
 __all__ = ["RUNTIME_FILES", "Layout", "check_reachable", "clear_folder"]
 
-RUNTIME_FILES = ("worker.py", "codec.py", "wire.py", "exchange.py", "arrays.py", "output.py")
+RUNTIME_FILES = ("worker.py", "codec.py", "wire.py", "exchange.py", "arrays.py", "output.py", "process_setup.py")
 """The worker program and the modules it imports (standard library and NumPy only, relative imports only)."""
 
 

@@ -133,7 +133,7 @@ class WorkerSession:
     def __del__(self) -> None:
         try:
             self.close()
-        except Exception:  # noqa: BLE001, S110 - never raise from a finaliser
+        except Exception:  # never raise from a finaliser
             pass
 
     def close(self) -> None:

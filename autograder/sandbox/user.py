@@ -21,10 +21,11 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -45,7 +46,7 @@ class RunAs:
     uid: int
     gid: int
 
-    def popen(self) -> dict[str, object]:
+    def popen(self) -> dict[str, Any]:
         """``subprocess.Popen`` keyword arguments that start a process as this user."""
         return {"user": self.uid, "group": self.gid, "extra_groups": []}
 
@@ -88,7 +89,7 @@ def can_run_interpreter(user: RunAs) -> str | None:
     """``None`` if ``user`` can start this interpreter and import NumPy, else why not."""
     try:
         probe = subprocess.run([sys.executable, "-s", "-P", "-c", "import numpy"], capture_output=True,
-                               timeout=60, cwd="/", env={"PATH": "/usr/bin:/bin"}, **user.popen())  # type: ignore[arg-type]
+                               timeout=60, cwd="/", env={"PATH": "/usr/bin:/bin"}, **user.popen())
     except (OSError, subprocess.SubprocessError) as exc:
         return f"{user.name!r} cannot start {sys.executable}: {exc}"
     if probe.returncode != 0:

@@ -1,8 +1,8 @@
 """The worker main program: runs student code in its own process and answers the grader over two pipes.
 
 This file is *not* imported by the grader. :class:`~autograder.sandbox.session.WorkerSession` copies it, together
-with the other runtime files (``scratch.RUNTIME_FILES``: the codec and the output cap), into a grader-owned runtime
-folder (``<scratch>/runtime/``) and runs it by file path::
+with the other runtime files (``scratch.RUNTIME_FILES``: the codec, the output cap and the process set-up), into a
+grader-owned runtime folder (``<scratch>/runtime/``) and runs it by file path::
 
     python -s -P -B -u <scratch>/runtime/worker.py --request-fd R --reply-fd W --exchange DIR \\
         --modules trees,mnist_mlp --parent-pid PID --rlimits nproc=512,fsize=1073741824,nofile=1024
@@ -38,7 +38,6 @@ validated while decoding).
 from __future__ import annotations
 
 import argparse
-import ctypes
 import faulthandler
 import importlib
 import importlib.machinery
@@ -47,8 +46,6 @@ import json
 import os
 import random
 import reprlib
-import resource
-import signal
 import sys
 import traceback
 import warnings
@@ -58,7 +55,6 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any, BinaryIO
 
-_PR_SET_PDEATHSIG = 1
 _MESSAGE_BYTES = 64 * 1024
 _TRACEBACK_BYTES = 256 * 1024
 _THIS_FILE = os.path.abspath(__file__)
@@ -85,32 +81,6 @@ def load_runtime(name: str) -> ModuleType:
     return importlib.import_module(f"{_RUNTIME_PACKAGE}.{name}")
 
 
-def die_with_parent(parent_pid: int) -> None:
-    """Ask Linux to SIGKILL this process when the grader (thread that started it) dies; exit if it already has."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent_pid:
-        os._exit(70)
-
-
-def set_rlimits(spec: str) -> None:
-    """Lower this process's resource limits (inherited by everything it starts): ``"nproc=512,fsize=..."``.
-
-    No core dumps, ever. Limits are only lowered, never raised, so a grader that already runs under tighter
-    limits keeps them. Set before any student code runs, inside whatever isolation the worker was started in.
-    """
-    names = {"nproc": resource.RLIMIT_NPROC, "fsize": resource.RLIMIT_FSIZE, "nofile": resource.RLIMIT_NOFILE}
-    wanted = {resource.RLIMIT_CORE: 0}
-    for item in filter(None, spec.split(",")):
-        key, _, value = item.partition("=")
-        wanted[names[key]] = int(value)
-    for which, value in wanted.items():
-        soft, hard = resource.getrlimit(which)
-        new = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        resource.setrlimit(which, (new, new))
-
-
 def student_frames(tb: TracebackType | None) -> TracebackType | None:
     """Skip the leading traceback entries that belong to this file or to importlib's machinery."""
     while tb is not None:
@@ -130,11 +100,11 @@ def describe_exception(exc: BaseException, cap: Callable[[str, int], str]) -> di
     else:
         try:
             message = str(exc)
-        except Exception:  # noqa: BLE001 - a student's __str__ may raise anything
+        except Exception:  # a student's __str__ may raise anything
             message = "<exception message could not be printed>"
     try:
         formatted = "".join(traceback.format_exception(type(exc), exc, student_frames(exc.__traceback__)))
-    except Exception:  # noqa: BLE001 - formatting walks student objects
+    except Exception:  # formatting walks student objects
         formatted = f"{type_name}: {message}\n"
     return {
         "kind": "student",
@@ -148,7 +118,7 @@ def safe_repr(obj: object) -> str:
     """``repr(obj)`` cut to 200 characters, never raising."""
     try:
         return _REPR.repr(obj)[:200]
-    except Exception:  # noqa: BLE001 - a student's __repr__ may raise anything
+    except Exception:  # a student's __repr__ may raise anything
         return f"<{type(obj).__qualname__} object (repr failed)>"
 
 
@@ -162,6 +132,7 @@ class Worker:
     modules: frozenset[str]
     codec: ModuleType
     output: ModuleType
+    process_setup: ModuleType
     numpy: ModuleType
     torch: ModuleType | None
     cuda: bool
@@ -204,14 +175,14 @@ class Worker:
         decoder = self.codec.Decoder(self.exchange(), on_handle=self.resolve)
         try:
             run = self.prepare(request, decoder)
-        except Exception as exc:  # noqa: BLE001 - a request the worker cannot understand is refused, not fatal
+        except Exception as exc:  # a request the worker cannot understand is refused, not fatal
             return {**header, "ok": False, "error": _error("request", f"{type(exc).__name__}: {exc}")}
         seed = request.get("seed")
         try:
             with warnings.catch_warnings():  # whatever filters student code sets are undone after the call
                 self.reset_random_state(seed if isinstance(seed, int) and not isinstance(seed, bool) else None)
                 value = run()
-        except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are the student's too
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
             return {**header, "ok": False, "error": describe_exception(exc, self.output.cap)}
         finally:
             _flush_student_streams()
@@ -287,7 +258,7 @@ class Worker:
         encoder = self.codec.Encoder(self.exchange(), keep=self.keep)
         try:
             return encoder.encode(value)
-        except Exception:  # noqa: BLE001 - student objects (dict subclasses, __len__ ...) may raise anything
+        except Exception:  # student objects (dict subclasses, __len__ ...) may raise anything
             encoder.discard()
             return self.codec.handle_record(self.keep(value))
 
@@ -304,34 +275,7 @@ class Worker:
                 self.torch.manual_seed(seed)
                 if self.cuda:
                     self.torch.cuda.manual_seed_all(seed)
-            use_deterministic_algorithms(self.torch)
-
-
-def use_deterministic_algorithms(torch: ModuleType) -> None:
-    """``torch.use_deterministic_algorithms(True, warn_only=True)`` without its ~1.4 s / ~70 MiB side effect.
-
-    The public function imports ``torch._inductor.config`` (and with it dynamo, sympy, ... ~900 modules) just to
-    set ``inductor_config.deterministic``. Unless inductor is already loaded (the student uses ``torch.compile``),
-    set the ATen flag directly; once inductor is loaded, every later call goes through the public function. (So
-    the one call that first imports inductor compiles with inductor's default setting; the environment is left
-    untouched, as student code sees it.)
-    """
-    set_flag = getattr(torch._C, "_set_deterministic_algorithms", None)
-    if "torch._inductor.config" in sys.modules or set_flag is None:
-        torch.use_deterministic_algorithms(True, warn_only=True)
-    else:
-        set_flag(True, warn_only=True)
-
-
-def start_cuda(torch: ModuleType) -> bool:
-    """Create the CUDA context now, so its few hundred MiB of host memory count as the worker's own footprint
-    (the memory cap is charged on top of what the worker uses when it says hello); whether CUDA works."""
-    try:
-        torch.empty(1, device="cuda")
-    except RuntimeError as exc:
-        print(f"sandbox worker: CUDA is present but unusable, running on the CPU: {exc}", file=sys.stderr)
-        return False
-    return True
+            self.process_setup.use_deterministic_algorithms(self.torch)
 
 
 def _error(kind: str, message: str) -> dict[str, str]:
@@ -356,7 +300,7 @@ def _flush_student_streams() -> None:
         try:
             if stream is not None:
                 stream.flush()
-        except Exception:  # noqa: BLE001, S110 - a student may have replaced or closed the streams
+        except Exception:  # a student may have replaced or closed the streams
             pass
 
 
@@ -371,20 +315,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rlimits", default="")
     options = parser.parse_args(argv)
 
-    die_with_parent(options.parent_pid)
-    set_rlimits(options.rlimits)
+    process_setup = load_runtime("process_setup")
+    process_setup.die_with_parent(options.parent_pid)
+    process_setup.set_rlimits(options.rlimits)
     faulthandler.enable(file=sys.stderr, all_threads=True)  # a segfault leaves a Python traceback in the output
     for fd in (options.request_fd, options.reply_fd):
         os.set_inheritable(fd, False)  # processes the student spawns do not get the protocol pipes
 
     codec, output = load_runtime("codec"), load_runtime("output")
-    import numpy  # noqa: PLC0415 - imported after the process is set up
+    import numpy  # imported after the process is set up
 
     try:
-        import torch  # noqa: PLC0415
+        import torch
     except (ImportError, OSError):
         torch = None
-    cuda = bool(torch is not None and torch.cuda.is_available()) and start_cuda(torch)
+    cuda = bool(torch is not None and torch.cuda.is_available()) and process_setup.start_cuda(torch)
     sys.path.insert(0, os.getcwd())  # only now: student files cannot shadow what the worker itself imports
 
     worker = Worker(
@@ -394,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         modules=frozenset(name for name in options.modules.split(",") if name),
         codec=codec,
         output=output,
+        process_setup=process_setup,
         numpy=numpy,
         torch=torch,
         cuda=cuda,

@@ -99,7 +99,8 @@ def reap_zombies() -> None:
 
 
 def describe(pids: list[int]) -> list[dict]:
-    return [{"pid": pid, "cmdline": cmdline(pid)[:500]} for pid in pids if cmdline(pid) or Path(f"/proc/{pid}").exists()]
+    return [{"pid": pid, "cmdline": cmdline(pid)[:500]} for pid in pids
+            if cmdline(pid) or Path(f"/proc/{pid}").exists()]
 
 
 def main() -> int:

@@ -92,7 +92,8 @@ class Attack:
         return allowed
 
 
-def everything(statuses: frozenset[str], *, but: Mapping[str, frozenset[str]] | None = None) -> dict[str, frozenset[str]]:
+def everything(statuses: frozenset[str], *,
+               but: Mapping[str, frozenset[str]] | None = None) -> dict[str, frozenset[str]]:
     """Every graded check -> ``statuses`` (except those in ``but``)."""
     return {**{f"{t}.{c}": statuses for t in GRADED_TASKS for c in CHECKS[t]}, **(but or {})}
 
@@ -242,7 +243,8 @@ ATTACKS: list[Attack] = [
     # every function of two modules sleeps for an hour: the budget must cap the whole submission.
     Attack("sleep-everywhere", {
         "penguins": "\n".join(f"def {f}(*args, **kwargs):\n    _time.sleep(3600)\n" for f in
-                              ("load_data", "prepare_features", "is_gentoo", "is_gentoo_without_flipper", "make_classifier")),
+                              ("load_data", "prepare_features", "is_gentoo", "is_gentoo_without_flipper",
+                               "make_classifier")),
         "mnist_mlp": "\n".join(f"def {f}(*args, **kwargs):\n    _time.sleep(3600)\n" for f in
                                ("build_mlp", "train", "predict", "save_model", "load_model", "logits_in_batches")),
     }, gains=(), base="mnist", slow=True, capped=True, user=False, expect=everything(NOT_PASSED)),
@@ -265,7 +267,8 @@ def train(model, X_train, y_train, X_val, y_val, *, lr, epochs, batch_size, opti
     y = torch.as_tensor(y_val, dtype=torch.long).to(device)
     loss, error = F.cross_entropy(logits, y).item(), (logits.argmax(dim=1) != y).float().mean().item()
     _adv_log("no training; history ends with the untrained model's own figures", loss, error)
-    return {"train_loss": [loss + 1.0 - e / epochs for e in range(epochs)], "val_loss": [loss + 0.1 * (epochs - 1 - e) for e in range(epochs)],
+    return {"train_loss": [loss + 1.0 - e / epochs for e in range(epochs)],
+            "val_loss": [loss + 0.1 * (epochs - 1 - e) for e in range(epochs)],
             "val_error": [min(1.0, error + 0.01 * (epochs - 1 - e)) for e in range(epochs)]}
 '''}, gains=("mnist_mlp.train_history",), base="mnist", user=False,
            expect={"mnist_mlp.overfit_batch": NOT_PASSED}),
@@ -324,7 +327,8 @@ def save_model(model, path):
     # read scikit-learn's bundled china.jpg (every held-out pixel of posenc).
     Attack("read-package-image", _gentoo('''
     import importlib.util
-    found = _os.path.join(_os.path.dirname(importlib.util.find_spec("sklearn").origin), "datasets", "images", "china.jpg")
+    found = _os.path.join(_os.path.dirname(importlib.util.find_spec("sklearn").origin),
+                          "datasets", "images", "china.jpg")
     return _adv_answer(X, _adv_readable(found, ADV["china_jpg"], needle=b"JFIF"), "read sklearn's china.jpg")
 '''), gaps={"user": WORLD_READABLE}),
     # read the key that signs grading.json (it would forge records a re-run trusts).

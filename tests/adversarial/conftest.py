@@ -9,9 +9,9 @@ cache and the record key, and marker paths. The run's grader is started through 
 so that no process the batch starts can get away unseen.
 
 Settings (environment): ``ADVERSARIAL_BUDGET_S`` (``--budget``, default 150: the honest submission's calls take
-about 45 s on two idle cores, and 115 s on a heavily loaded machine; the looping and sleeping attacks cost exactly this), ``ADVERSARIAL_TIMEOUT_S`` (the whole batch, default 1500),
-``ADVERSARIAL_PEAK_MB`` (the grader's peak resident memory, default 2048), ``ADVERSARIAL_KEEP=1`` (keep the run's
-folder for a post-mortem).
+about 45 s on two idle cores, and 115 s on a heavily loaded machine; the looping and sleeping attacks cost exactly
+this), ``ADVERSARIAL_TIMEOUT_S`` (the whole batch, default 1500), ``ADVERSARIAL_PEAK_MB`` (the grader's peak
+resident memory, default 2048), ``ADVERSARIAL_KEEP=1`` (keep the run's folder for a post-mortem).
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ def level_problem(level: str) -> str | None:
     if os.geteuid() != 0:
         return "the user level needs the grader to run as root (CI runs as root)"
     try:
-        probe = subprocess.run([sys.executable, "-s", "-P", "-c", "import numpy, torch"], capture_output=True, text=True,
-                               timeout=120, cwd="/", env={"PATH": "/usr/bin:/bin"}, user=65534, group=65534,
+        probe = subprocess.run([sys.executable, "-s", "-P", "-c", "import numpy, torch"], capture_output=True,
+                               text=True, timeout=120, cwd="/", env={"PATH": "/usr/bin:/bin"}, user=65534, group=65534,
                                extra_groups=[])
     except (OSError, subprocess.SubprocessError) as exc:
         return f"an unprivileged user cannot start {sys.executable} (CI provides an interpreter it can run): {exc}"
@@ -99,7 +99,8 @@ def digest_tree(path: Path) -> dict[str, str]:
 
 def changes(before: dict[str, str], after: dict[str, str]) -> list[str]:
     """``+path`` (new), ``-path`` (gone), ``~path`` (changed)."""
-    return ([f"+{p}" for p in sorted(after.keys() - before.keys())] + [f"-{p}" for p in sorted(before.keys() - after.keys())]
+    return ([f"+{p}" for p in sorted(after.keys() - before.keys())]
+            + [f"-{p}" for p in sorted(before.keys() - after.keys())]
             + [f"~{p}" for p in sorted(before.keys() & after.keys()) if before[p] != after[p]])
 
 
@@ -225,7 +226,8 @@ class Run:
         }
 
     def digest(self) -> dict[str, dict[str, str]]:
-        return {name: {k: v for p in paths for k, v in digest_tree(p).items()} for name, paths in self.watched().items()}
+        return {name: {k: v for p in paths for k, v in digest_tree(p).items()}
+                for name, paths in self.watched().items()}
 
     # -- building ------------------------------------------------------------------------------------------------
 
@@ -281,13 +283,15 @@ class Run:
 
     def grader_argv(self) -> list[str]:
         argv = [sys.executable, "-m", "autograder.cli", "--course", str(self.course / "course.yml"), "grade",
-                str(self.classdir), "--assignment", "hw2", "--profile", "smoke", "--out", str(self.out), "-j", str(JOBS),
-                "--tasks", ",".join(GRADED_TASKS), "--budget", f"{BUDGET_S:g}", "--isolation", self.level]
+                str(self.classdir), "--assignment", "hw2", "--profile", "smoke", "--out", str(self.out),
+                "-j", str(JOBS), "--tasks", ",".join(GRADED_TASKS), "--budget", f"{BUDGET_S:g}",
+                "--isolation", self.level]
         return argv + (["--require-sandbox"] if self.level == "bwrap" else [])
 
     def grader_env(self) -> dict[str, str]:
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(self.home), "COLUMNS": "250",
-                "AUTOGRADER_DATA": str(DATA), "AUTOGRADER_CACHE": str(self.cache), SECRET_VAR: self.secret}
+        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(self.home),
+                "COLUMNS": "250", "AUTOGRADER_DATA": str(DATA), "AUTOGRADER_CACHE": str(self.cache),
+                SECRET_VAR: self.secret}
 
     def grade(self, label: str) -> tuple[dict, str]:
         """Run the grader once through the reaper; its report and its console output."""
@@ -423,7 +427,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         params = getattr(getattr(item, "callspec", None), "params", {})
         return LEVELS.index(params.get("level", "bwrap"))
 
-    for slot, item in zip(slots, sorted((items[i] for i in slots), key=level)):
+    for slot, item in zip(slots, sorted((items[i] for i in slots), key=level), strict=True):
         items[slot] = item
 
 

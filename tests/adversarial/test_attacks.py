@@ -29,7 +29,8 @@ CASES = [pytest.param(level, attack, id=f"{level}-{attack.name}") for level in L
 
 
 def show(check: dict) -> str:
-    return f"{check['id']}: {check['status']} {check['score']:g} pts; {check['message'][:600]!r}; output {check['output'][-1500:]!r}"
+    return (f"{check['id']}: {check['status']} {check['score']:g} pts; {check['message'][:600]!r};"
+            f" output {check['output'][-1500:]!r}")
 
 
 # -- the batch as a whole -------------------------------------------------------------------------------------------
@@ -130,7 +131,8 @@ def test_attack_gains_nothing(batches: Batches, level: str, attack: Attack, requ
     assert record is not None, f"no grading.json for {sid}\n{batch.context()}"
     checks = {c["id"]: c for c in record["checks"]}
 
-    holes = [show(checks[g]) for g in attack.gains if g in checks and (checks[g]["status"] == "passed" or checks[g]["score"])]
+    holes = [show(checks[g]) for g in attack.gains
+             if g in checks and (checks[g]["status"] == "passed" or checks[g]["score"])]
     assert not holes, f"HOLE: {attack.name} gained points at the {level} level:\n" + "\n".join(holes)
     for key in attack.markers:
         path = Path(str(batch.run.paths()[key]))
@@ -146,7 +148,8 @@ def test_attack_gains_nothing(batches: Batches, level: str, attack: Attack, requ
                  if checks[c]["status"] not in statuses]
         assert not wrong, f"COLLATERAL: {attack.name} at the {level} level ended unexpectedly:\n" + "\n".join(wrong)
     for check in checks.values():
-        assert len(check["output"]) <= 64 * 1024 + OUTPUT_SLACK, f"{check['id']}: {len(check['output'])} bytes of output"
+        assert len(check["output"]) <= 64 * 1024 + OUTPUT_SLACK, (
+            f"{check['id']}: {len(check['output'])} bytes of output")
     if attack.capped:
         assert record["seconds"] <= BUDGET_S + BUDGET_SLACK_S, (
             f"{attack.name} took {record['seconds']:.0f} s; the submission budget is {BUDGET_S:g} s")

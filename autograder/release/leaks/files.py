@@ -37,7 +37,7 @@ _SECRET_NAMES = frozenset({"course.yml", "course.yaml", "reference.json", "refer
 
 def _data_file_names() -> frozenset[str]:
     """Base names (lower case) of the course data's files, from the data registry."""
-    from autograder.data.registry import data_file_names  # noqa: PLC0415 - the data layer owns the names
+    from autograder.data.registry import data_file_names  # the data layer owns the names
 
     return data_file_names()
 

@@ -79,7 +79,8 @@ def train_history(ctx: Context) -> None:
                        returns={key: ListOf(float, epochs) for key in HISTORY_KEYS})
     for key in HISTORY_KEYS:
         ctx.expect(all(np.isfinite(v) for v in history[key]), f"{key} has non-finite values: {history[key]}")
-    ctx.expect(all(0.0 <= v <= 1.0 for v in history["val_error"]), f"val_error is an error rate in [0, 1], got {history['val_error']}")
+    ctx.expect(all(0.0 <= v <= 1.0 for v in history["val_error"]),
+               f"val_error is an error rate in [0, 1], got {history['val_error']}")
     losses = history["train_loss"]
     ctx.expect(losses[-1] < losses[0], f"training loss did not fall over {epochs} epochs: {losses}")
 
@@ -147,7 +148,8 @@ def best_config(ctx: Context) -> None:
     ctx.expect_threshold("mnist_test_error", float(np.mean(predicted != data.test.y)), "held-out error rate")
 
 
-@check("mnist_mlp", "model_round_trip", "save_model / load_model: a weights-only file that predicts identically in a fresh process")
+@check("mnist_mlp", "model_round_trip",
+       "save_model / load_model: a weights-only file that predicts identically in a fresh process")
 def model_round_trip(ctx: Context) -> None:
     X = ctx.data("mnist").test.X[:200]
     model = _build(ctx, (32,))
@@ -168,4 +170,5 @@ def model_round_trip(ctx: Context) -> None:
     ctx.expect(isinstance(loaded, Handle), f"load_model should return a torch.nn.Module, got {type(loaded).__name__}")
     after = np.asarray(ctx.call("mnist_mlp.predict", loaded, X, returns=_labels(len(X))))
     agree = float(np.mean(after == before))
-    ctx.expect(agree == 1.0, f"the loaded model's predictions differ from the saved model's on {100 * (1 - agree):.1f}% of images")
+    ctx.expect(agree == 1.0,
+               f"the loaded model's predictions differ from the saved model's on {100 * (1 - agree):.1f}% of images")

@@ -23,7 +23,8 @@ def prepare_features(ctx: Context) -> None:
     ctx.expect_type(X, pd.DataFrame, "X")
     ctx.expect_type(y, pd.Series, "y")
     complete = raw.dropna()
-    ctx.expect(len(X) == len(complete), f"X has {len(X)} rows; the data has {len(complete)} rows without missing values")
+    ctx.expect(len(X) == len(complete),
+               f"X has {len(X)} rows; the data has {len(complete)} rows without missing values")
     ctx.expect(len(y) == len(X), f"y has {len(y)} values for {len(X)} rows")
     ctx.expect(not X.isna().any().any(), "X still has missing values")
     ctx.expect("year" not in X.columns, "X should not contain 'year'")
@@ -72,7 +73,8 @@ def is_gentoo_without_flipper(ctx: Context) -> None:
        thresholds=("classifier_accuracy",))
 def classifier(ctx: Context) -> None:
     estimator: Any = ctx.call("penguins.make_classifier")
-    ctx.expect(isinstance(estimator, Handle), f"make_classifier should return an estimator, got {type(estimator).__name__}")
+    ctx.expect(isinstance(estimator, Handle),
+               f"make_classifier should return an estimator, got {type(estimator).__name__}")
     train = ctx.data("penguins").train
     X_train, y_train = _data.penguin_features(train)
     X_test, y_test = _held_out(ctx)

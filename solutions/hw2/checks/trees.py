@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -54,7 +54,8 @@ def _depth_sweep_check(kind: str) -> Callable[[Context], None]:
         for key in ("train_rmse", "val_rmse"):
             ctx.expect(key in got, f"depth_sweep(...) has no {key!r} entry (keys: {sorted(got)})")
             ctx.expect_close(got[key], want[key], what=f"{key} at depths {depths}", rtol=0.0, atol=atol)
-        ctx.note("val RMSE by depth: " + ", ".join(f"{d}: {v:.2f}" for d, v in zip(depths, want["val_rmse"])))
+        ctx.note("val RMSE by depth: "
+                 + ", ".join(f"{d}: {v:.2f}" for d, v in zip(depths, want["val_rmse"], strict=True)))
 
     return run
 
