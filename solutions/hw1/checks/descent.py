@@ -22,8 +22,12 @@ STEPS = 100
 VALLEYS = (-1.0574537707383780, 0.9304029265558516)  # the roots of 4x^3 - 4x + 1/2 with a positive curvature
 
 
+#: ``4 x^3 - 4 x + 1/2``, the slope of the given terrain, as polynomial coefficients (highest power first).
+SLOPE = (4.0, 0.0, -4.0, 0.5)
+
+
 def terrain_slope(x: np.ndarray) -> np.ndarray:
-    return 4 * x**3 - 4 * x + 0.5
+    return np.polyval(SLOPE, x)
 
 
 def bumpy_bowl_gradient(x: np.ndarray) -> np.ndarray:
