@@ -2,6 +2,8 @@
 
     autograder grade SUBMISSION... [--assignment NAME] [--profile P] [--out DIR] [-j N] [--gpus 0,1] [--regrade]
                    [--isolation auto|bwrap|user|none] [--require-sandbox] [--budget SECONDS]
+                   [--canvas] [--quiet] [--json]
+    autograder diff OLD_DIR NEW_DIR [--json] [--verify]   # after a regrade: who changed, and which checks
     autograder gradescope [--assignment NAME]   # the entry point of Gradescope's run_autograder
     autograder validate [ASSIGNMENT] [--profile P]
     autograder release [ASSIGNMENT] [--out dist/]
@@ -54,6 +56,22 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
     from .grading.cli import gradescope_command
 
     return gradescope_command(_course(args), args)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    import json
+
+    from rich.console import Console
+
+    from .results.diff import diff_batches, render_diff
+    from .results.integrity import load_record_key
+
+    diff = diff_batches(Path(args.old), Path(args.new), key=load_record_key() if args.verify else None)
+    if args.json:
+        print(json.dumps(diff.to_dict(), indent=1, ensure_ascii=False))
+    else:
+        render_diff(diff, Console())
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -158,8 +176,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, help="CPU threads per worker (default: the cores shared among the jobs)")
     p.add_argument("--budget", type=_seconds, metavar="SECONDS",
                    help="time budget of one submission for this run (default: limits.submission_s in course.yml)")
+    p.add_argument("--canvas", action="store_true", help="also write OUT/canvas.csv for Canvas's gradebook import")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary table (errors still shown)")
+    p.add_argument("--json", action="store_true", help="print OUT/summary.json to stdout at the end")
     with_isolation(p)
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("diff", help="compare two graded batches (e.g. before and after a regrade)")
+    p.add_argument("old", metavar="OLD_DIR", help="output folder of the earlier batch")
+    p.add_argument("new", metavar="NEW_DIR", help="output folder of the later batch")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--verify", action="store_true", help="leave out records whose MAC does not verify with the "
+                                                         "record key")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("gradescope", help="what Gradescope's run_autograder calls")
     p.add_argument("--assignment", help="an assignment of course.yml (may be left out when the course has only one)")

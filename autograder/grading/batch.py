@@ -6,6 +6,8 @@
   trusting only ``grading.json`` records whose MAC verifies (:mod:`autograder.results.integrity`); a record
   that fails verification is regraded if its submission is in the run, else left out of ``grades.csv``.
 - One broken submission never stops the batch: it gets a result with status ``invalid``.
+- ``OUT/summary.json`` (:mod:`autograder.results.summary`) is rewritten with ``grades.csv``; at the end come
+  ``OUT/report.html`` and, with ``canvas``, ``OUT/canvas.csv``, all from the same records as ``grades.csv``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from ..results import (
     write_gradebook,
     write_results_json,
 )
+from ..results.canvas import write_canvas
+from ..results.report import write_report
+from ..results.summary import build_summary, write_summary
 from ..sandbox.isolation import Isolation
 from .grader import Grader
 from .runner import Cancellation, failed_result, grade_submission
@@ -53,6 +58,8 @@ class BatchOptions:
     budget_s: float | None = None  # submission time budget; default: the course's for the profile
     isolation: Isolation | None = None  # how workers are confined; None: "user" with run_as, else "none"
     key_file: Path | None = None  # the key that signs grading.json; default: $AUTOGRADER_KEY_FILE or ~/.config
+    report: bool = True  # write OUT/report.html at the end (OUT/summary.json is always written)
+    canvas: str | None = None  # Canvas assignment title: also write OUT/canvas.csv at the end; None: don't
 
 
 class UntrustedRecord(ValueError):
@@ -162,12 +169,18 @@ def grade_batch(grader: Grader, submissions: Sequence[Submission], options: Batc
     key = load_record_key(options.key_file)
     results = _trusted_records(grader, submissions, out, key)
 
+    def summarize() -> dict:
+        level = options.isolation.name if options.isolation else ""
+        return build_summary(results.values(), assignment=grader.assignment, profile=grader.profile_name,
+                             isolation=level)
+
     def finish(result: SubmissionResult, cached: bool) -> None:
         with lock:
             if not cached:
                 save_result(result, out, key)
             results[result.submission_id] = result
             write_gradebook(results.values(), grader.tasks, out / "grades.csv")
+            write_summary(out, summarize())
         if on_done:
             on_done(result, cached)
 
@@ -206,5 +219,11 @@ def grade_batch(grader: Grader, submissions: Sequence[Submission], options: Batc
         executor.shutdown(wait=True, cancel_futures=True)
         raise
     executor.shutdown(wait=True)
+    summary = summarize()  # the course staff's outputs, from the records grades.csv holds
+    write_summary(out, summary)
+    if options.report:
+        write_report(out, summary)
+    if options.canvas is not None:
+        write_canvas(out, results.values(), options.canvas)
     order = {s.id: i for i, s in enumerate(submissions)}
     return sorted((results[s.id] for s in submissions if s.id in results), key=lambda r: order[r.submission_id])

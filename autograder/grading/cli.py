@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..config import Course
 from ..data.registry import hidden_paths
 from ..results import SubmissionResult, write_results_json
+from ..results.summary import SUMMARY, summary_table
 from ..sandbox import Isolation, IsolationError, choose_isolation
 from .batch import BatchOptions, grade_batch
 from .grader import load_grader
@@ -49,12 +52,14 @@ def grade_command(course: Course, args: argparse.Namespace) -> int:
         submissions = discover([Path(p) for p in args.submissions], modules, Path(workdir))
         options = BatchOptions(out=Path(args.out), jobs=args.jobs, gpus=[g for g in args.gpus.split(",") if g],
                                per_gpu=args.per_gpu, regrade=args.regrade, run_as=args.run_as, threads=args.threads,
-                               budget_s=args.budget, isolation=isolation)
+                               budget_s=args.budget, isolation=isolation,
+                               canvas=grader.config.title if args.canvas else None)
+        quiet = args.quiet
         problems = 0
         columns = (TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[problems]} problems"), TimeElapsedColumn(), TextColumn("ETA"),
                    TimeRemainingColumn())
-        with Progress(*columns, console=console, transient=False) as progress:
+        with Progress(*columns, console=console, transient=False, disable=quiet) as progress:
             bar = progress.add_task("grading", total=len(submissions), problems=0)
 
             def done(result: SubmissionResult, cached: bool) -> None:
@@ -62,12 +67,20 @@ def grade_command(course: Course, args: argparse.Namespace) -> int:
                 if result.status != "graded" or any(c.status in TROUBLE for c in result.checks):
                     problems += 1
                 note = " (unchanged, kept)" if cached else f" in {result.seconds:.0f} s"
-                progress.console.print(escape(f"{result.submission_id}: {result.score:g}/{result.max_score:g}"
-                                              f" [{result.status}]{note}"))  # ids and [status] are not markup
+                if not quiet:
+                    progress.console.print(escape(f"{result.submission_id}: {result.score:g}/{result.max_score:g}"
+                                                  f" [{result.status}]{note}"))  # ids and [status] are not markup
                 progress.update(bar, advance=1, problems=problems)
 
             grade_batch(grader, submissions, options, on_done=done)
-    console.print(f"results in {options.out}/ (grades.csv, <id>/results.json, <id>/feedback.md)")
+    summary = json.loads((options.out / SUMMARY).read_text(encoding="utf-8"))
+    if not quiet:
+        console.print(summary_table(summary))
+        extra = ", canvas.csv" if args.canvas else ""
+        console.print(f"results in {options.out}/ (grades.csv, summary.json, report.html{extra}, <id>/results.json, "
+                      f"<id>/feedback.md)")
+    if args.json:
+        sys.stdout.write(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     return 0
 
 
