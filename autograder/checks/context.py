@@ -184,6 +184,13 @@ class Context:
         """Continue in a fresh worker process (files in its working folder are kept)."""
         self.worker.restart()
 
+    def submitted_source(self, module: str) -> bytes:
+        """The student's ``<module>.py`` as submitted, read from the grader's copy (the worker's own copy may have
+        been rewritten by student code that already ran). Raises ``OSError`` if the file is not there."""
+        if not module.isidentifier():
+            raise ValueError(f"not a module name: {module!r}")
+        return (self.worker.submission / f"{module}.py").read_bytes()
+
     def worker_file(self, relative: str) -> Path:
         """The grader-side path of a file the student's code wrote in its working folder."""
         return self.worker.path(relative)

@@ -159,6 +159,11 @@ class WorkerSession:
     # -- public API --------------------------------------------------------------------------------------------
 
     @property
+    def submission(self) -> Path:
+        """The grader-owned submission folder the worker's modules were copied from (never written by a worker)."""
+        return self._submission
+
+    @property
     def work_dir(self) -> Path:
         """The worker's working directory (the scratch copy of the submission)."""
         return self._layout.work

@@ -13,7 +13,6 @@ import math
 import os
 import secrets
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,11 +37,9 @@ LEARNT_FRACTION = 0.8  # after 3 epochs the reference's training loss is far bel
 def _submitted_source(ctx: Context) -> bytes | None:
     """The submitted ``numpy_mlp.py`` as the judge received it (not the worker's copy, which student code could
     have rewritten by now); ``None`` if it cannot be read."""
-    folder = getattr(ctx.worker, "_submission", None)  # the grader-owned copy the worker's files come from
     try:
-        path = Path(folder) / f"{MODULE}.py" if folder is not None else ctx.worker_file(f"{MODULE}.py")
-        return path.read_bytes()
-    except (OSError, ValueError):
+        return ctx.submitted_source(MODULE)
+    except OSError:
         return None
 
 
