@@ -289,9 +289,12 @@ class Run:
         return argv + (["--require-sandbox"] if self.level == "bwrap" else [])
 
     def grader_env(self) -> dict[str, str]:
+        # MPLCONFIGDIR: the judge draws report.html's figures with matplotlib, which keeps its font cache there
+        # (by default under $HOME/.cache, which this suite watches for writes by attacks); the grader's own cache
+        # is not an attack's doing, so it goes to a folder of its own.
         return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(self.home),
                 "COLUMNS": "250", "AUTOGRADER_DATA": str(DATA), "AUTOGRADER_CACHE": str(self.cache),
-                SECRET_VAR: self.secret}
+                "MPLCONFIGDIR": str(self.base / "matplotlib"), SECRET_VAR: self.secret}
 
     def grade(self, label: str) -> tuple[dict, str]:
         """Run the grader once through the reaper; its report and its console output."""
