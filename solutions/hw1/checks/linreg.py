@@ -10,12 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks import Context, check
-from autograder.data import Splits
 from autograder.sandbox.expect import Array, ListOf
-
-
-def _temperature(ctx: Context) -> Splits:
-    return ctx.data("temperature")
 
 
 def _rmse(y: np.ndarray, predicted: np.ndarray) -> float:
@@ -29,7 +24,7 @@ def _reference_mse(w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray) -> tup
 
 @check("linreg", "gradients", "mse_loss_and_grads: the loss and both gradients, on random and real data")
 def gradients(ctx: Context) -> None:
-    train = _temperature(ctx).train
+    train = ctx.data("temperature").train
     cases = [(ctx.rng.normal(size=(n, d)), ctx.rng.normal(size=n) * 3) for n, d in ((1, 1), (7, 3), (40, 12))]
     cases.append((train.X[:50].astype(np.float64), train.y[:50].astype(np.float64)))  # real rows: features ~50 F
     for X, y in cases:
@@ -45,7 +40,7 @@ def gradients(ctx: Context) -> None:
 
 def _least_squares(ctx: Context) -> dict[str, float]:
     """The judge's closed-form fit on the training rows, scored on the validation rows."""
-    data = _temperature(ctx)
+    data = ctx.data("temperature")
     A = np.c_[data.train.X, np.ones(len(data.train.y))].astype(np.float64)
     coef = np.linalg.lstsq(A, data.train.y.astype(np.float64), rcond=None)[0]
     return {"train_rmse": _rmse(data.train.y, A @ coef),
@@ -55,7 +50,7 @@ def _least_squares(ctx: Context) -> dict[str, float]:
 @check("linreg", "fit", "fit_linear_gd: mini-batch SGD gets close to least squares on the validation days",
        params=("linreg_lr", "linreg_epochs", "linreg_batch_size"), thresholds=("linreg_val_rmse_gap",))
 def fit(ctx: Context) -> None:
-    data = _temperature(ctx)
+    data = ctx.data("temperature")
     d = data.train.X.shape[1]
     epochs = int(ctx.param("linreg_epochs"))
     w, b, history = ctx.call(

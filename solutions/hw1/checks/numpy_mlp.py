@@ -19,7 +19,6 @@ import numpy as np
 import torch
 
 from autograder.checks import Context, check
-from autograder.data import Splits
 from autograder.sandbox.expect import Array, DictOf, ListOf
 
 MODULE = "numpy_mlp"
@@ -128,10 +127,6 @@ def _expect_params(ctx: Context, params: Any, sizes: list[int], what: str) -> No
             ctx.expect(bool(np.all(np.isfinite(params[key]))), f"{what}[{key!r}] has non-finite values")
 
 
-def _mnist(ctx: Context) -> Splits:
-    return ctx.data("mnist")
-
-
 def _labels(n: int) -> Array:
     return Array((n,), kinds="iu", forms=("ndarray",))
 
@@ -216,7 +211,7 @@ def _cross_entropy(z: np.ndarray, y: np.ndarray) -> float:
        params=("train_rows",))
 def train(ctx: Context) -> None:
     _numpy_only(ctx)
-    data = _mnist(ctx)
+    data = ctx.data("mnist")
     n = int(ctx.param("train_rows"))
     X, y = data.train.X[:n], data.train.y[:n]
     X_val, y_val = data.val.X[:500], data.val.y[:500]
@@ -277,7 +272,7 @@ def best_config(ctx: Context) -> None:
     if problem:  # a starter reports the NotImplementedError of the functions still to write
         ctx.call(f"{MODULE}.init_params", [784, 10], seed=ctx.seed)
         ctx.fail(problem)
-    data = _mnist(ctx)
+    data = ctx.data("mnist")
     params, history = _fit(ctx, {**config, "sizes": list(config["sizes"])}, data.train.X, data.train.y,
                            data.val.X, data.val.y)
     _expect_params(ctx, params, list(config["sizes"]), "the trained parameters")
@@ -293,7 +288,7 @@ def saved_file(ctx: Context) -> None:
     _numpy_only(ctx)
     sizes = [784, 32, 10]
     params = random_params(ctx.rng, sizes)
-    X = _mnist(ctx).val.X[:200]
+    X = ctx.data("mnist").val.X[:200]
     predicted = np.asarray(ctx.call(f"{MODULE}.predict", params, X, returns=_labels(len(X))))
     ctx.call(f"{MODULE}.save_params", params, "params.npz")
     try:
@@ -347,7 +342,7 @@ def other_team_file(ctx: Context) -> None:
     _numpy_only(ctx)
     sizes = [784, 48, 24, 10]
     params = random_params(ctx.rng, sizes)
-    X = _mnist(ctx).test.X[:300]
+    X = ctx.data("mnist").test.X[:300]
     name = hand_over(ctx, params)
     loaded = ctx.call(f"{MODULE}.load_params", name, returns=PARAMS)
     ctx.expect(sorted(loaded) == sorted(params), f"load_params on another team's file returned the keys "
