@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Course
-from ..results.atomic import write_atomic
+from ..results.atomic import write_if_changed
 from .errors import ReleaseError
 from .notebook import NOTEBOOK_SOURCE, build_notebook
 from .points import fill_points_region
@@ -89,12 +89,8 @@ def write_student_material(course: Course, assignment: str) -> list[Path]:
     Raises:
         ReleaseError: as :func:`expected_student_material`; nothing is written then.
     """
-    written: list[Path] = []
-    for generated in expected_student_material(course, assignment):
-        if _current(generated.path) != generated.text:
-            write_atomic(generated.path, generated.text)
-            written.append(generated.path)
-    return written
+    return [generated.path for generated in expected_student_material(course, assignment)
+            if write_if_changed(generated.path, generated.text)]
 
 
 def stale_student_material(course: Course, assignment: str) -> list[str]:

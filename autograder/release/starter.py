@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Course
-from ..results.atomic import write_atomic
+from ..results.atomic import write_if_changed
 from .errors import ReleaseError
 
 __all__ = ["StarterError", "render_starter", "stale_starters", "starter_files", "write_starters"]
@@ -302,14 +302,8 @@ def starter_files(course: Course, assignment: str) -> dict[str, str]:
 def write_starters(course: Course, assignment: str) -> list[Path]:
     """Write the generated starters into the assignment's starter folder; return the files that changed."""
     starter = _Layout.of(course, assignment).starter
-    written: list[Path] = []
-    for name, text in starter_files(course, assignment).items():
-        path = starter / name
-        if path.is_file() and path.read_bytes() == text.encode("utf-8"):
-            continue
-        write_atomic(path, text)
-        written.append(path)
-    return written
+    return [starter / name for name, text in starter_files(course, assignment).items()
+            if write_if_changed(starter / name, text)]
 
 
 def stale_starters(course: Course, assignment: str) -> list[str]:

@@ -66,7 +66,8 @@ def validate(course: Course, assignment: str, profile: str | None, *, jobs: int 
     folders = {"solution": course.path(config.solution), "starter": course.path(config.starter)}
     submissions = [Submission(name, folder, find_modules(folder, config.modules)) for name, folder in folders.items()]
     with tempfile.TemporaryDirectory(prefix="autograder-validate-") as out:
-        results = {r.submission_id: r for r in grade_batch(grader, submissions, BatchOptions(out=Path(out), jobs=jobs))}
+        options = BatchOptions(out=Path(out), jobs=jobs, report=False)  # the class report would be thrown away
+        results = {r.submission_id: r for r in grade_batch(grader, submissions, options)}
     deviations = solution_deviations(results["solution"]) + starter_deviations(results["starter"])
     console.print(_table(f"{assignment} reference solution ({grader.profile_name} profile)", results["solution"]))
     console.print(_table(f"{assignment} starter templates", results["starter"]))

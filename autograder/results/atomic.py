@@ -21,3 +21,16 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """:func:`write_atomic` ``text`` to ``path`` unless the file already holds exactly that (UTF-8); whether it
+    wrote. Generated files that are committed keep their timestamps when nothing changed."""
+    path = Path(path)
+    try:
+        if path.read_bytes() == text.encode("utf-8"):
+            return False
+    except OSError:
+        pass  # missing or unreadable: write it
+    write_atomic(path, text)
+    return True
