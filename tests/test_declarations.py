@@ -78,7 +78,7 @@ def test_checks_read_only_the_settings_they_declare(grader: Grader) -> None:
         for name in spec.thresholds:
             assert ctx.threshold(name) is grader.profile.thresholds[name]
         with pytest.raises(NotDeclared, match=f"check {spec.id} reads params.undeclared_xyz without declaring it"):
-            ctx.param("undeclared_xyz", 1)
+            ctx.param("undeclared_xyz")
         with pytest.raises(NotDeclared, match=f"check {spec.id} judges against thresholds.undeclared_xyz"):
             ctx.threshold("undeclared_xyz")
 

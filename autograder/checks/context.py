@@ -200,13 +200,13 @@ class Context:
             self.outputs.append(output)
 
     # --- settings from course.yml ---------------------------------------------------------------
-    def param(self, name: str, default: Any = None) -> Any:
-        """A check parameter of the profile (``profiles.<p>.params.<name>``), else its declared default (or
-        ``default``).
+    def param(self, name: str) -> Any:
+        """A check parameter of the profile (``profiles.<p>.params.<name>``), else its declared default
+        (``@check(defaults=...)``, the one place a default is given).
 
         Raises:
             NotDeclared: the check does not declare ``name`` in ``@check(params=..., defaults=...)``.
-            KeyError: the profile does not set it and there is no default.
+            KeyError: the profile does not set it and the check declares no default.
         """
         if not self.spec.reads_param(name):
             raise NotDeclared(f"check {self.spec.id} reads params.{name} without declaring it in "
@@ -215,9 +215,7 @@ class Context:
             return self.profile.params[name]
         if name in self.spec.defaults:
             return self.spec.defaults[name]
-        if default is None:
-            raise KeyError(f"course.yml: profile {self.profile_name!r} has no params.{name}")
-        return default
+        raise KeyError(f"course.yml: profile {self.profile_name!r} has no params.{name}")
 
     def data_settings(self, name: str) -> dict[str, Any]:
         """Keyword arguments for a data loader (``profiles.<p>.data.<name>``)."""
