@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -35,11 +35,17 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+"""Who sees a check's result, in Gradescope's words: ``visible`` (always), ``hidden`` (never: only its points count,
+its details stay with the course staff), ``after_due_date``, ``after_published`` (Gradescope shows it then)."""
+
+
 class CheckConfig(_Strict):
-    """Points and the per-call time budget of one hidden check."""
+    """Points, the per-call time budget and the visibility of one hidden check."""
 
     points: float = Field(ge=0)
     timeout_s: float = Field(gt=0, description="budget of every worker call the check makes")
+    visibility: Visibility = Field("visible", description="who sees the check's result (Gradescope's values)")
 
 
 class TaskConfig(_Strict):

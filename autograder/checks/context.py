@@ -8,22 +8,30 @@ figures, thresholds) stays in the trusted grader process.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from ..config import ProfileConfig, Threshold
 from ..sandbox import Handle, ProtocolError, Reply, WorkerSession
 from ..sandbox.expect import Returns, mismatch_in
+from .plots import Plot
 from .spec import CheckSpec
 
+if TYPE_CHECKING:
+    from ..results.records import RenderedFigure
+
+log = logging.getLogger(__name__)
 T = TypeVar("T")
+MAX_FIGURES = 4
+"""Figures one check may show; more are left out (and logged: it is the check's mistake)."""
 Meter = Callable[[float, Callable[[float], Reply]], Reply]
 """Runs a worker call given its time budget: ``meter(timeout, call)`` calls ``call(t)`` with the timeout it grants
 (the grading engine's submission budget clips it and charges the time)."""
@@ -116,6 +124,7 @@ class Context:
     outputs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     figures: dict[str, float] = field(default_factory=dict)  # measured values judged against thresholds
+    plots: list[RenderedFigure] = field(default_factory=list)  # figures drawn by ctx.figure, shown with the result
     meter: Meter | None = None  # every worker call goes through it (None: the call gets the check's timeout)
 
     # --- randomness -----------------------------------------------------------------------------
@@ -263,6 +272,23 @@ class Context:
     def note(self, message: str) -> None:
         """A line of feedback shown with the check's result."""
         self.notes.append(message)
+
+    def figure(self, plot: Plot) -> None:
+        """Show ``plot`` with the check's result (``feedback.html``, Gradescope's ``results.json``).
+
+        Drawn here, by the judge, from arrays the check already holds; declare it before judging, so a failed check
+        shows the figure that explains the failure. A figure that cannot be drawn is left out and logged (a bug of
+        the check, never the student's loss); so is any figure past :data:`MAX_FIGURES`.
+        """
+        from ..results.drawing import draw
+
+        if len(self.plots) >= MAX_FIGURES:
+            log.warning("check %s: figure %r left out (at most %d per check)", self.spec.id, plot.title, MAX_FIGURES)
+            return
+        try:
+            self.plots.append(draw(plot))
+        except Exception:  # drawing is the judge's own work: it must not change the check's outcome
+            log.exception("check %s: figure %r could not be drawn", self.spec.id, getattr(plot, "title", plot))
 
     def fail(self, message: str) -> None:
         raise CheckFailed(message)

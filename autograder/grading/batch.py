@@ -35,6 +35,7 @@ from ..results import (
     write_results_json,
 )
 from ..results.canvas import write_canvas
+from ..results.feedback_html import FEEDBACK_HTML, write_feedback_html
 from ..results.report import write_report
 from ..results.summary import build_summary, write_summary
 from ..sandbox.isolation import Isolation
@@ -94,10 +95,11 @@ def load_record(folder: Path, key: bytes) -> SubmissionResult | None:
 
 
 def save_result(result: SubmissionResult, out: Path, key: bytes) -> None:
-    """Write one submission's files (each atomically): results.json, feedback.md, grading.json (signed)."""
+    """Write one submission's files (each atomically): results.json, feedback.md and .html, grading.json (signed)."""
     folder = out / result.submission_id
     write_results_json(result, folder / "results.json")
     write_feedback(result, folder / "feedback.md")
+    write_feedback_html(result, folder / FEEDBACK_HTML)
     write_atomic(folder / RECORD, json.dumps(sign_record(result.to_dict(), key), indent=1) + "\n")
 
 

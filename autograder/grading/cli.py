@@ -78,7 +78,7 @@ def grade_command(course: Course, args: argparse.Namespace) -> int:
         console.print(summary_table(summary))
         extra = ", canvas.csv" if args.canvas else ""
         console.print(f"results in {options.out}/ (grades.csv, summary.json, report.html{extra}, <id>/results.json, "
-                      f"<id>/feedback.md)")
+                      f"<id>/feedback.html and .md)")
     if args.json:
         sys.stdout.write(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     return 0

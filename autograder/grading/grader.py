@@ -45,6 +45,10 @@ class Grader:
     def points(self, spec: CheckSpec) -> float:
         return self.config.tasks[spec.task].checks[spec.name].points
 
+    def visibility(self, spec: CheckSpec) -> str:
+        """Who sees the check's result (``tasks.<t>.checks.<c>.visibility``, Gradescope's values)."""
+        return self.config.tasks[spec.task].checks[spec.name].visibility
+
     def timeout(self, spec: CheckSpec) -> float:
         return self.config.timeout(spec.id, self.profile_name)
 

@@ -106,12 +106,13 @@ def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: di
         id=spec.id, task=spec.task, title=spec.title, max_score=points,
         score=points if status == "passed" else 0.0, status=status, message=message,
         output=cap(output, grader.config.limits.output_kb * 1024), notes=ctx.notes, figures=ctx.figures,
-        seconds=round(time.monotonic() - start, 3),
+        seconds=round(time.monotonic() - start, 3), plots=ctx.plots, visibility=grader.visibility(spec),
     )
 
 
 def _not_run(grader: Grader, spec: CheckSpec, status: str, message: str) -> CheckResult:
-    return CheckResult(spec.id, spec.task, spec.title, grader.points(spec), 0.0, status, message)
+    return CheckResult(spec.id, spec.task, spec.title, grader.points(spec), 0.0, status, message,
+                       visibility=grader.visibility(spec))
 
 
 def failed_result(grader: Grader, submission: Submission, message: str, status: str = "invalid") -> SubmissionResult:

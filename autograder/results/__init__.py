@@ -5,8 +5,8 @@ from .feedback import render_feedback, write_feedback
 from .gradebook import render_gradebook, write_gradebook
 from .gradescope import to_gradescope, write_results_json
 from .integrity import RecordKeyError, load_record_key, sign_record, verify_record
-from .records import STATUSES, CheckResult, SubmissionResult
+from .records import STATUSES, CheckResult, RenderedFigure, SubmissionResult
 
-__all__ = ["STATUSES", "CheckResult", "RecordKeyError", "SubmissionResult", "load_record_key", "render_feedback",
-           "render_gradebook", "sign_record", "to_gradescope", "verify_record", "write_atomic", "write_feedback",
-           "write_gradebook", "write_results_json"]
+__all__ = ["STATUSES", "CheckResult", "RecordKeyError", "RenderedFigure", "SubmissionResult", "load_record_key",
+           "render_feedback", "render_gradebook", "sign_record", "to_gradescope", "verify_record", "write_atomic",
+           "write_feedback", "write_gradebook", "write_results_json"]

@@ -1,9 +1,19 @@
 """``results.json`` in Gradescope's autograder format.
 
-Gradescope reads: top-level ``score``, ``execution_time`` (seconds, a number), ``output``,
-``visibility``, and ``tests``: one entry per check with ``name``, ``number``, ``score``,
-``max_score``, ``status`` ("passed" or "failed"), ``output`` and ``visibility``. Every check is
-listed, including those that crashed or timed out, so students see the whole picture.
+Gradescope reads: top-level ``score``, ``execution_time`` (seconds, a number), ``output``, ``output_format``,
+``visibility``, and ``tests``: one entry per check with ``name``, ``number``, ``score``, ``max_score``, ``status``
+("passed" or "failed"), ``output``, ``output_format`` and ``visibility``. Every check is listed, including those
+that crashed or timed out, so students see the whole picture.
+
+- ``visibility`` is the check's, from ``course.yml`` (``visible``, ``hidden``, ``after_due_date``,
+  ``after_published``). A ``hidden`` check keeps its name, points and status but none of its details (message,
+  notes, output, figures): Gradescope shows hidden tests to the course staff, and what a student could learn of
+  the hidden inputs stays out of the file altogether.
+- A check that drew figures gets ``output_format: "html"``: the same content as ``feedback.html`` (verdict,
+  message, notes, the figures as PNG data URIs, the student's output), escaped. Others stay ``"text"``.
+- Size: Gradescope stores and renders the whole file for every view, so it is kept under
+  :data:`MAX_RESULTS_BYTES`; when the figures would take it over, they are left out (largest first) with a line
+  saying so, and the text stays.
 """
 
 from __future__ import annotations
@@ -13,65 +23,85 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import write_atomic
+from .feedback_html import figure_html
+from .html import escape
 from .records import CheckResult, SubmissionResult
+from .student_view import STATUS_LABEL, check_output
 
-_STATUS_LABEL = {
-    "passed": "Passed",
-    "failed": "Failed",
-    "error": "Your code raised an error",
-    "timeout": "Timed out",
-    "crashed": "Your code crashed the worker",
-    "grader_error": "Grader error (not your fault: your instructor has been told)",
-    "budget_exhausted": "Not run to the end: your submission used up its time budget",
-}
+__all__ = ["MAX_RESULTS_BYTES", "check_output", "to_gradescope", "write_results_json"]
+
+MAX_RESULTS_BYTES = 1_000_000
+"""Our budget for one ``results.json``: Gradescope renders every test's output on the student's page, and a few
+figures per check (20-40 KB each) fit many times over."""
+_LEFT_OUT = "(A figure was left out to keep this page small; ask your instructor for feedback.html.)"
 
 
-def check_output(result: CheckResult) -> str:
-    """The text a student sees for one check: verdict, reason, notes, then their own printed output."""
-    lines = [f"{_STATUS_LABEL.get(result.status, result.status)} ({result.seconds:.1f} s)"]
-    if result.message:
-        lines.append(result.message)
-    lines.extend(result.notes)
-    if result.output.strip():
-        lines += ["", "Output of your code:", result.output.rstrip()]
-    return "\n".join(lines)
+def _html_output(check: CheckResult, with_figures: bool) -> str:
+    parts = [f"<p><strong>{escape(STATUS_LABEL.get(check.status, check.status))}</strong> ({check.seconds:.1f} s)"
+             "</p>"]
+    if check.message:
+        parts.append(f"<pre>{escape(check.message)}</pre>")
+    if check.notes:
+        parts.append("<ul>" + "".join(f"<li>{escape(note)}</li>" for note in check.notes) + "</ul>")
+    parts += [figure_html(plot) for plot in check.plots] if with_figures else [f"<p>{escape(_LEFT_OUT)}</p>"]
+    if check.output.strip():
+        parts.append(f"<p>Output of your code:</p><pre>{escape(check.output.rstrip())}</pre>")
+    return "\n".join(parts)
 
 
-def to_gradescope(result: SubmissionResult) -> dict[str, Any]:
+def _test(check: CheckResult, number: str, with_figures: bool) -> dict[str, Any]:
+    test: dict[str, Any] = {
+        "name": f"{check.task}: {check.title}" if not check.hidden else f"{check.task}: hidden check {number}",
+        "number": number,
+        "score": round(check.score, 4),
+        "max_score": check.max_score,
+        "status": "passed" if check.passed else "failed",
+        "visibility": check.visibility,
+    }
+    if check.hidden:
+        test.update(output=STATUS_LABEL.get(check.status, check.status), output_format="text")
+    elif check.plots:
+        test.update(output=_html_output(check, with_figures), output_format="html")
+    else:
+        test.update(output=check_output(check), output_format="text")
+    return test
+
+
+def to_gradescope(result: SubmissionResult, max_bytes: int = MAX_RESULTS_BYTES) -> dict[str, Any]:
+    """The ``results.json`` document; figures are dropped, largest first, while it is over ``max_bytes``."""
     summary = f"{result.assignment} ({result.profile} profile): {result.score:g} / {result.max_score:g} points"
     if result.isolation:
         summary += f"\nStudent code ran under isolation level: {result.isolation}"
     if result.message:
         summary += f"\n{result.message}"
-    return {
-        "score": round(result.score, 4),
-        "execution_time": round(result.seconds, 3),
-        "output": summary,
-        "visibility": "visible",
-        "stdout_visibility": "hidden",
-        "tests": [
-            {
-                "name": f"{c.task}: {c.title}",
-                "number": f"{task_number}.{check_number}",
-                "score": round(c.score, 4),
-                "max_score": c.max_score,
-                "status": "passed" if c.passed else "failed",
-                "output": check_output(c),
-                "visibility": "visible",
-            }
-            for task_number, check_number, c in _numbered(result.checks)
-        ],
-    }
+    numbered = _numbered(result.checks)
+    with_figures = {number: True for number, _ in numbered}
+    by_size = sorted((n for n, c in numbered if c.plots and not c.hidden),
+                     key=lambda n: -sum(len(p.png_base64) for p in dict(numbered)[n].plots))
+    while True:
+        document = {
+            "score": round(result.score, 4),
+            "execution_time": round(result.seconds, 3),
+            "output": summary,
+            "output_format": "text",
+            "visibility": "visible",
+            "stdout_visibility": "hidden",
+            "tests": [_test(c, number, with_figures[number]) for number, c in numbered],
+        }
+        if not by_size or len(json.dumps(document, indent=2)) <= max_bytes:
+            return document
+        with_figures[by_size.pop(0)] = False
 
 
-def _numbered(checks: list[CheckResult]) -> list[tuple[int, int, CheckResult]]:
+def _numbered(checks: list[CheckResult]) -> list[tuple[str, CheckResult]]:
+    """``task.check`` numbers ("1.1", "1.2", "2.1", ...) in the order of the checks."""
     tasks: dict[str, int] = {}
     counts: dict[str, int] = {}
     numbered = []
     for c in checks:
         tasks.setdefault(c.task, len(tasks) + 1)
         counts[c.task] = counts.get(c.task, 0) + 1
-        numbered.append((tasks[c.task], counts[c.task], c))
+        numbered.append((f"{tasks[c.task]}.{counts[c.task]}", c))
     return numbered
 
 

@@ -16,6 +16,19 @@ STATUSES = ("passed", "failed", "error", "timeout", "crashed", "grader_error", "
 
 
 @dataclass
+class RenderedFigure:
+    """A figure a check declared (:mod:`autograder.checks.plots`), drawn by the judge: a PNG, base64-encoded."""
+
+    title: str
+    png_base64: str
+    caption: str = ""
+
+    @property
+    def data_uri(self) -> str:
+        return f"data:image/png;base64,{self.png_base64}"
+
+
+@dataclass
 class CheckResult:
     id: str
     task: str
@@ -26,8 +39,15 @@ class CheckResult:
     message: str = ""
     output: str = ""
     notes: list[str] = field(default_factory=list)
-    figures: dict[str, float] = field(default_factory=dict)
+    figures: dict[str, float] = field(default_factory=dict)  # measured values judged against thresholds
     seconds: float = 0.0
+    plots: list[RenderedFigure] = field(default_factory=list)  # what the check drew to explain its result
+    visibility: str = "visible"  # course.yml's tasks.<t>.checks.<c>.visibility (Gradescope's values)
+
+    @property
+    def hidden(self) -> bool:
+        """The course hides this check from students: only its points count, its details are not shown."""
+        return self.visibility == "hidden"
 
     @property
     def passed(self) -> bool:
@@ -68,5 +88,6 @@ class SubmissionResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
-        checks = [CheckResult(**c) for c in data.get("checks", [])]
+        checks = [CheckResult(**{**c, "plots": [RenderedFigure(**p) for p in c.get("plots", [])]})
+                  for c in data.get("checks", [])]
         return cls(**{**data, "checks": checks})

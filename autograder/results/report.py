@@ -9,19 +9,16 @@ is escaped with :func:`html.escape`.
 from __future__ import annotations
 
 import base64
-import html
 import io
 from pathlib import Path
 from typing import Any
 
 from .atomic import write_atomic
+from .html import escape, page, table
 
 __all__ = ["REPORT", "histogram_png", "render_report", "write_report"]
 
 REPORT = "report.html"
-_STYLE = """body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:.5em 0 1.5em}
-th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f3f3f3}td.n{text-align:right}
-.warn{color:#a00}"""
 
 
 def histogram_png(summary: dict[str, Any]) -> bytes:
@@ -47,30 +44,16 @@ def histogram_png(summary: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def _num(value: Any, digits: int = 2) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
         return f"{value:.{digits}f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:g}"
-    return _e(value)
+    return escape(value)
 
 
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.0f}%"
-
-
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int] | frozenset[int] = frozenset()) -> str:
-    """An HTML table; ``rows`` hold cells already escaped or formatted."""
-    if not rows:
-        return "<p>none</p>"
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f'<td class="n">{cell}</td>' if i in numeric else f"<td>{cell}</td>"
-                                    for i, cell in enumerate(row)) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def render_report(summary: dict[str, Any]) -> str:
@@ -82,45 +65,44 @@ def render_report(summary: dict[str, Any]) -> str:
     isolation = s.get("isolation", "")
     strong = '<strong class="warn">' if isolation == "none" else "<strong>"
     parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">', f"<title>{_e(title)}</title>",
-        f"<style>{_STYLE}</style>", "</head>", "<body>", f"<h1>{_e(title)}</h1>",
+        f"<h1>{escape(title)}</h1>",
         f"<p>{s.get('submissions', 0)} submissions, {s.get('graded', 0)} graded, {len(s.get('invalid', []))} "
-        f"could not be graded. Isolation level: {strong}{_e(isolation)}</strong> "
-        f"({_e(', '.join(f'{k}: {v}' for k, v in s.get('isolation_levels', {}).items()))}).</p>",
+        f"could not be graded. Isolation level: {strong}{escape(isolation)}</strong> "
+        f"({escape(', '.join(f'{k}: {v}' for k, v in s.get('isolation_levels', {}).items()))}).</p>",
         "<h2>Scores</h2>",
-        _table(["mean", "median", "min", "max", "out of"],
+        table(["mean", "median", "min", "max", "out of"],
                [[_num(scores["mean"]), _num(scores["median"]), _num(scores["min"]), _num(scores["max"]),
                  _num(s.get("max_score"))]], numeric={0, 1, 2, 3, 4}),
         f'<p><img alt="histogram of total scores" src="data:image/png;base64,{png}"></p>',
         "<h2>Tasks</h2>",
-        _table(["task", "mean points", "out of", "passed every check"],
-               [[_e(name), _num(t["mean"]), _num(t["max_score"]), _pct(t["pass_rate"])]
+        table(["task", "mean points", "out of", "passed every check"],
+               [[escape(name), _num(t["mean"]), _num(t["max_score"]), _pct(t["pass_rate"])]
                 for name, t in s.get("tasks", {}).items()], numeric={1, 2, 3}),
         "<h2>Checks</h2>",
-        _table(["check", "title", "points", "pass rate", "statuses", "mean s", "max s"],
-               [[_e(cid), _e(c["title"]), _num(c["max_score"]), _pct(c["pass_rate"]),
-                 _e(", ".join(f"{k} {v}" for k, v in sorted(c["statuses"].items()))), _num(c["seconds_mean"]),
+        table(["check", "title", "points", "pass rate", "statuses", "mean s", "max s"],
+               [[escape(cid), escape(c["title"]), _num(c["max_score"]), _pct(c["pass_rate"]),
+                 escape(", ".join(f"{k} {v}" for k, v in sorted(c["statuses"].items()))), _num(c["seconds_mean"]),
                  _num(c["seconds_max"])] for cid, c in s.get("checks", {}).items()], numeric={2, 3, 5, 6}),
         "<h2>Failures by kind</h2>",
-        _table(["kind", "checks", "submissions"],
-               [[_e(kind.replace("_", " ")), str(f["checks"]), str(f["submissions"])]
+        table(["kind", "checks", "submissions"],
+               [[escape(kind.replace("_", " ")), str(f["checks"]), str(f["submissions"])]
                 for kind, f in s.get("failures", {}).items()], numeric={1, 2}),
         "<h2>Grader errors</h2>",
         "<p>Bugs on the grader's side, not the students' fault.</p>" if s.get("grader_errors") else "",
-        _table(["submission", "check", "message"],
-               [[_e(g["id"]), _e(g["check"] or "(whole submission)"), f"<pre>{_e(g['message'])}</pre>"]
+        table(["submission", "check", "message"],
+               [[escape(g["id"]), escape(g["check"] or "(whole submission)"), f"<pre>{escape(g['message'])}</pre>"]
                 for g in s.get("grader_errors", [])]),
         "<h2>Slowest submissions</h2>",
-        _table(["submission", "seconds", "score"],
-               [[_e(x["id"]), _num(x["seconds"], 1), _num(x["score"])] for x in s.get("slowest", [])],
+        table(["submission", "seconds", "score"],
+               [[escape(x["id"]), _num(x["seconds"], 1), _num(x["score"])] for x in s.get("slowest", [])],
                numeric={1, 2}),
         "<h2>Submissions that could not be graded</h2>",
-        _table(["submission", "why"], [[_e(x["id"]), _e(x["message"])] for x in s.get("invalid", [])]),
+        table(["submission", "why"], [[escape(x["id"]), escape(x["message"])] for x in s.get("invalid", [])]),
         "<h2>Flagged for a person to look at</h2>",
-        _table(["submission", "flags"], [[_e(x["id"]), _e("; ".join(x["flags"]))] for x in s.get("flagged", [])]),
-        "</body>", "</html>",
+        table(["submission", "flags"],
+              [[escape(x["id"]), escape("; ".join(x["flags"]))] for x in s.get("flagged", [])]),
     ]
-    return "\n".join(p for p in parts if p) + "\n"
+    return page(title, parts)
 
 
 def write_report(out: Path, summary: dict[str, Any]) -> Path:
