@@ -71,6 +71,7 @@ class ArrayEncoding:
 
     exchange: Exchange
     files: list[str]
+    sent: Any = None  # grader side: a SentArrays (sandbox/sent.py), whose files outlive the call
     if TYPE_CHECKING:
         def _encode(self, value: object, depth: int, *, strict: bool) -> Any: ...
 
@@ -104,8 +105,11 @@ class ArrayEncoding:
             if array.dtype != np.dtype(object) or not all(isinstance(item, str) for item in array.flat):
                 raise NotPlainData("object arrays holding anything but str are not plain data")
             array = array.astype(str) if array.size else np.empty(array.shape, dtype="<U1")
-        name = self.exchange.save(array)
-        self.files.append(name)
+        name = self.sent.name_of(array) if self.sent is not None else None
+        if name is None:
+            name = self.exchange.save(array)
+            if self.sent is None or not self.sent.keep(array, name):
+                self.files.append(name)  # deleted after the call
         return name
 
     def _index(self, index: Any, pd: Any, depth: int) -> dict[str, Any]:

@@ -104,8 +104,10 @@ class Encoder(ArrayEncoding):
         keep: worker side: called with any object that is not plain data, returns the :class:`Handle` it is kept
             under. ``None`` (grader side): such an object raises :class:`NotPlainData`.
         check_handle: grader side: called with every :class:`Handle` about to be sent; raises if it is stale.
+        sent: grader side: files kept for large read-only arrays, sent again by name (``sandbox/sent.py``).
 
-    ``files`` lists the exchange files written so far, so the caller can delete them after the call.
+    ``files`` lists the exchange files written so far, so the caller can delete them after the call (files kept
+    by ``sent`` are not in it).
     """
 
     def __init__(
@@ -114,10 +116,12 @@ class Encoder(ArrayEncoding):
         *,
         keep: Callable[[object], Handle] | None = None,
         check_handle: Callable[[Handle], None] | None = None,
+        sent: Any = None,
     ) -> None:
         self.exchange = exchange
         self.keep = keep
         self.check_handle = check_handle
+        self.sent = sent
         self.files: list[str] = []
 
     def encode(self, value: object) -> Any:

@@ -8,11 +8,16 @@ a file under a name the other will write. A file name taken from a message must 
 no larger than the exchange's ``max_file_bytes``, and its ``.npy`` header must describe exactly the bytes that
 follow it (so a forged header cannot make the reader allocate more than the file holds), and no object dtype.
 Arrays are written with ``allow_pickle=False`` and read with ``np.load(..., allow_pickle=False)``.
+
+The worker's side (``map_copy``) maps large files copy-on-write instead of reading them: the same file may be sent
+to many calls (:mod:`.sent`), and the worker's changes to the array stay private to the process and the call. The
+grader never maps a file: a worker could truncate it under the mapping.
 """
 
 from __future__ import annotations
 
 import math
+import mmap
 import os
 import re
 import secrets
@@ -25,8 +30,10 @@ import numpy as np
 
 from .wire import CodecError
 
-__all__ = ["ArrayHeader", "Exchange"]
+__all__ = ["MAP_BYTES", "ArrayHeader", "Exchange"]
 
+MAP_BYTES = 1 << 20
+"""Smallest array the worker maps rather than reads (``map_copy``)."""
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.npy")
 
 
@@ -55,14 +62,17 @@ class Exchange:
         prefix: prefix of the file names this side writes (``"g"`` grader, ``"w"`` worker); names are random, so
             the other side cannot plant a file under a name this side will use.
         max_file_bytes: largest file :meth:`load` accepts, ``None`` for no limit.
+        map_copy: map files of at least :data:`MAP_BYTES` copy-on-write instead of reading them (the worker only).
     """
 
-    def __init__(self, directory: str | os.PathLike[str], prefix: str, max_file_bytes: int | None = None) -> None:
+    def __init__(self, directory: str | os.PathLike[str], prefix: str, max_file_bytes: int | None = None, *,
+                 map_copy: bool = False) -> None:
         if not re.fullmatch(r"[A-Za-z0-9]{1,8}", prefix):
             raise ValueError(f"bad exchange prefix {prefix!r}")
         self.directory = Path(directory)
         self.prefix = prefix
         self.max_file_bytes = max_file_bytes
+        self.map_copy = map_copy
 
     def save(self, array: np.ndarray) -> str:
         """Write ``array`` (no object dtypes) to a new file and return its basename."""
@@ -103,20 +113,24 @@ class Exchange:
             try:
                 version = np.lib.format.read_magic(f)
                 if version == (1, 0):
-                    shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
                 elif version == (2, 0):
-                    shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
                 else:
                     raise CodecError(f"exchange file {name!r}: unsupported .npy version {version}")
                 if dtype.hasobject:
                     raise CodecError(f"exchange file {name!r} holds Python objects")
-                expected = f.tell() + math.prod(shape) * dtype.itemsize
+                offset = f.tell()
+                expected = offset + math.prod(shape) * dtype.itemsize
                 if expected != info.st_size:
                     raise CodecError(
                         f"exchange file {name!r}: header promises {expected} bytes, file has {info.st_size}"
                     )
                 if admit is not None:
                     admit(ArrayHeader(name, tuple(shape), dtype, info.st_size))
+                if self.map_copy and expected - offset >= MAP_BYTES:
+                    mapping = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
+                    return np.ndarray(shape, dtype, buffer=mapping, offset=offset, order="F" if fortran else "C")
                 f.seek(0)
                 return np.load(f, allow_pickle=False)
             except CodecError:

@@ -43,6 +43,7 @@ from .output import read_output
 from .process import WorkerProcess, start_worker
 from .protocol import Closed, Expired, Gone, Refused, check_error, parse_reply
 from .scratch import Layout, clear_folder
+from .sent import SentArrays
 from .unconfined import NoIsolation
 from .user import UserIsolation, resolve_user
 from .watchdog import INTERVAL_S
@@ -114,6 +115,7 @@ class WorkerSession:
         self._layout = Layout(Path(scratch).resolve())
         self._env = self._layout.environment(gpu, env)
         self._old_tokens: set[str] = set()
+        self._sent = SentArrays()  # large read-only arguments already in the current worker's exchange folder
         self._generation = 0
         self._request_id = 0
         self._submission = Path(submission)
@@ -310,6 +312,7 @@ class WorkerSession:
         """Stop ``worker`` for good: kill its processes, forget its handles, clear the exchange folder (and, after
         a worker filled the disk, every writable folder: the next worker starts from the submission again)."""
         worker.stop()
+        self._sent.clear()  # its files go with the exchange folder
         self._old_tokens.add(worker.token)
         if self._worker is worker:
             self._worker = None
@@ -349,7 +352,7 @@ class WorkerSession:
             self._check_handle(self._worker, handle)
         worker = self._ensure_worker()
         exchange = Exchange(self._layout.exchange, "g", max_file_bytes=self.limits.memory_mb * _MIB)
-        encoder = Encoder(exchange, check_handle=lambda h: self._check_handle(worker, h))
+        encoder = Encoder(exchange, check_handle=lambda h: self._check_handle(worker, h), sent=self._sent)
         decoder = Decoder(exchange, on_handle=lambda h: dataclasses.replace(h, worker=worker.token),
                           max_bytes=self.limits.reply_bytes, max_files=self.limits.reply_files, expect=expect)
         try:

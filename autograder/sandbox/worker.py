@@ -263,7 +263,7 @@ class Worker:
             return self.codec.handle_record(self.keep(value))
 
     def exchange(self) -> Any:
-        return self.codec.Exchange(self.exchange_dir, "w")
+        return self.codec.Exchange(self.exchange_dir, "w", map_copy=True)  # large inputs mapped copy-on-write
 
     def reset_random_state(self, seed: int | None) -> None:
         """Seed every RNG a student may use and ask torch for deterministic algorithms (warnings only)."""

@@ -1,0 +1,2 @@
+def add(a, b):
+    raise NotImplementedError("add a and b")
