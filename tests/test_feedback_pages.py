@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from autograder.checks.plots import Curve, Images, Lines
-from autograder.config import ConfigError, parse_course
+from autograder.config import ConfigError, Threshold, parse_course
 from autograder.results import CheckResult, SubmissionResult
 from autograder.results.drawing import draw
 from autograder.results.feedback_html import render_feedback_html
@@ -143,3 +143,9 @@ def test_visibility_is_validated() -> None:
     text = COURSE.read_text(encoding="utf-8").replace("visibility: hidden", "visibility: secret")
     with pytest.raises(ConfigError, match="visibility"):
         parse_course(yaml.safe_load(text), COURSE.parent)
+
+
+def test_a_missed_threshold_says_by_how_much() -> None:
+    threshold = Threshold(max=0.075, unit="error rate", reference=[0.05])
+    assert threshold.describe(0.09).endswith("(required <= 0.075 error rate: missed by 0.015 error rate)")
+    assert threshold.describe(0.06).endswith(": ok)")
