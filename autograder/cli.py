@@ -2,13 +2,13 @@
 
     autograder grade SUBMISSION... [--assignment NAME] [--profile P] [--out DIR] [-j N] [--gpus 0,1] [--regrade]
                    [--isolation auto|bwrap|user|none] [--require-sandbox] [--budget SECONDS]
-                   [--canvas] [--quiet] [--json]
+                   [--canvas] [--quiet] [--json] [--no-reference-cache]
     autograder diff OLD_DIR NEW_DIR [--json] [--verify]   # after a regrade: who changed, and which checks
     autograder gradescope [--assignment NAME]   # the entry point of Gradescope's run_autograder
     autograder validate [ASSIGNMENT] [--profile P]
     autograder release [ASSIGNMENT] [--out dist/]
     autograder calibrate [ASSIGNMENT] [--profile P] [--tasks T1,T2]
-    autograder bench [ASSIGNMENT] [--profile P]
+    autograder bench [ASSIGNMENT] [--profile P] [--out bench.json] [--copies N]
     autograder notebook [ASSIGNMENT]
 
 The assignment (a key of ``assignments`` in course.yml) may be left out only when the course has exactly one.
@@ -26,14 +26,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from .config import ConfigError, Course, find_course, load_course
-from .data.errors import DataError
-from .grading.submissions import SubmissionError
-from .sandbox.isolation import LEVELS, IsolationError
+if TYPE_CHECKING:
+    from .config import Course
+
+# Start-up cost: ``autograder --help`` and building any sub-command's parser import nothing beyond the standard
+# library; each command imports what it needs (pydantic and yaml with the course, numpy, torch, scikit-learn or
+# pandas only with the checks and data sets that use them). tests/test_lazy_imports.py keeps it so.
 
 
 def _course(args: argparse.Namespace) -> Course:
+    from .config import find_course, load_course
+
     return load_course(args.course or find_course())
 
 
@@ -96,10 +101,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .grading.bench import bench_command
+    from .bench import bench_command
 
     course = _course(args)
-    return bench_command(course, _assignment(course, args), _profile(args), out=args.out)
+    return bench_command(course, _assignment(course, args), _profile(args), out=args.out, copies=args.copies)
 
 
 def cmd_starter(args: argparse.Namespace) -> int:
@@ -143,6 +148,27 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _isolation_level(text: str) -> str:
+    """``--isolation``: ``auto`` or one of the levels (imported only when another one is asked for)."""
+    if text == "auto":
+        return text
+    from .sandbox.isolation import LEVELS
+
+    if text not in LEVELS:
+        raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from auto, {', '.join(LEVELS)})")
+    return text
+
+
+def _user_error(exc: Exception) -> bool:
+    """A mistake in the input (exit 2 with one line), not a bug: imported here, on failure, so start-up stays light."""
+    from .config import ConfigError
+    from .data.errors import DataError
+    from .grading.submissions import SubmissionError
+    from .sandbox.isolation import IsolationError
+
+    return isinstance(exc, (ConfigError, SubmissionError, FileNotFoundError, IsolationError, DataError))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__.split("\n\n")[0])
     parser.add_argument("--course", help="path of course.yml (default: $AUTOGRADER_COURSE or the nearest upwards)")
@@ -157,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="an assignment of course.yml (may be left out when the course has only one)")
 
     def with_isolation(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--isolation", choices=("auto", *LEVELS), default="auto",
+        p.add_argument("--isolation", type=_isolation_level, default="auto", metavar="LEVEL",
                        help="how student code is confined: auto (the strongest available, default), bwrap "
                             "(bubblewrap), user (an unprivileged user; needs root), none (development only)")
         p.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap")
@@ -179,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--canvas", action="store_true", help="also write OUT/canvas.csv for Canvas's gradebook import")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary table (errors still shown)")
     p.add_argument("--json", action="store_true", help="print OUT/summary.json to stdout at the end")
+    p.add_argument("--no-reference-cache", action="store_true",
+                   help="compute every reference figure afresh, and keep none: no reading or writing of the per-user "
+                        "reference cache ($AUTOGRADER_CACHE/references)")
     with_isolation(p)
     p.set_defaults(func=cmd_grade)
 
@@ -222,10 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tasks", default="", help="only these tasks, and only their data (comma-separated; default: all)")
     p.set_defaults(func=cmd_calibrate)
 
-    p = sub.add_parser("bench", help="time the worker and every check on the reference solution")
+    p = sub.add_parser("bench", help="time the worker, a submission's grading (split), throughput at -j 1 and -j 2, "
+                                     "a training epoch and otter-grader on the reference solution")
     with_assignment(p)
     with_profile(p)
-    p.add_argument("--out", help="write the timings as JSON here")
+    p.add_argument("--out", help="write the figures as JSON here")
+    p.add_argument("--copies", type=int, default=8, help="copies of the reference per throughput run (default 8)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("starter", help="generate the student material from the solutions and course.yml: starter "
@@ -251,7 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)  # a kill cleans up like Ctrl-C: workers die, no half-written file
     try:
         return int(args.func(args))
-    except (ConfigError, SubmissionError, FileNotFoundError, IsolationError, DataError) as exc:
+    except Exception as exc:
+        if not _user_error(exc):
+            raise
         print(f"autograder: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -92,8 +92,8 @@ class Threshold(_Strict):
 
     def describe(self, value: float) -> str:
         op = "<=" if self.max is not None else ">="
-        verdict = "ok" if self.passes(value) else "not met"
         unit = f" {self.unit}" if self.unit else ""
+        verdict = "ok" if self.passes(value) else f"missed by {abs(value - self.bound):.3g}{unit}"
         return f"{value:.4g}{unit} (required {op} {self.bound:g}{unit}: {verdict})"
 
 
@@ -134,13 +134,40 @@ class LimitsConfig(_Strict):
                             description="a literal or constant display larger than this (KiB) flags the submission")
 
 
-class BenchConfig(_Strict):
-    """What ``autograder bench`` calls to time a worker call and an array transfer: a function of the assignment's
-    modules that takes ``arrays`` array arguments (the same array is passed for each)."""
+_TARGET = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$"
 
-    call: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$",
-                      description="module.function, e.g. a cheap function of the solution")
+
+class BenchEpochConfig(_Strict):
+    """One epoch of the reference's training function, timed by ``autograder bench`` against the bound from its
+    FLOPs: ``model = build(**{k: config[k] for k in build_keys})``, then ``train(model, X, y, X_val, y_val,
+    **{other keys of config}, epochs=1)`` on ``rows`` random rows of ``inputs`` columns."""
+
+    build: str = Field(pattern=_TARGET, description="module.function that builds the model (a module or parameters)")
+    train: str = Field(pattern=_TARGET, description="module.function(model, X, y, X_val, y_val, **settings)")
+    config: str = Field(pattern=_TARGET, description="module.NAME of the settings dict (e.g. BEST_CONFIG)")
+    build_keys: list[str] = Field(min_length=1, description="keys of the config passed to build; the rest to train")
+    rows: int = Field(default=50_000, ge=1)
+    inputs: int = Field(default=784, ge=1)
+    classes: int = Field(default=10, ge=2)
+    val_rows: int = Field(default=1000, ge=1)
+    library: Literal["torch", "numpy"] = Field("torch", description="what the matmul rate is measured with")
+    dtype: Literal["float32", "float64"] = Field("float32", description="the dtype the training computes in")
+
+    @property
+    def modules(self) -> set[str]:
+        return {target.split(".", 1)[0] for target in (self.build, self.train, self.config)}
+
+
+class BenchConfig(_Strict):
+    """What ``autograder bench`` measures beyond the generic figures: a function of the assignment's modules that
+    takes ``arrays`` array arguments, to time a call and an array transfer and to compare one trivial check with
+    otter-grader; the CPU-light task selection whose throughput is measured; one epoch of training."""
+
+    call: str = Field(pattern=_TARGET, description="module.function, e.g. a cheap function of the solution")
     arrays: int = Field(default=1, ge=1, le=8)
+    light_tasks: list[str] = Field(default_factory=list,
+                                   description="the CPU-light selection for the throughput figures (default: all)")
+    epoch: BenchEpochConfig | None = Field(default=None, description="one epoch of training, against its FLOP bound")
 
     @property
     def module(self) -> str:
@@ -178,6 +205,13 @@ class AssignmentConfig(_Strict):
                 raise ValueError(f"profiles.{pname}.timeouts: unknown check(s) {unknown}")
         if self.bench is not None and self.bench.module not in self.modules:
             raise ValueError(f"bench.call: {self.bench.call!r} is not in one of modules {self.modules}")
+        if self.bench is not None:
+            unknown = sorted(set(self.bench.light_tasks) - set(self.tasks))
+            if unknown:
+                raise ValueError(f"bench.light_tasks: unknown task(s) {unknown} (tasks: {sorted(self.tasks)})")
+            if self.bench.epoch is not None and not self.bench.epoch.modules <= set(self.modules):
+                raise ValueError(f"bench.epoch: {sorted(self.bench.epoch.modules)} are not all in modules "
+                                 f"{self.modules}")
         return self
 
     def data_of(self, tasks: list[str] | None = None) -> list[str]:

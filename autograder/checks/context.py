@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,12 +47,15 @@ class ReferenceStore:
 
     At release time every reference is computed once and written to ``reference.json`` so that the
     grading bundle needs no solution code; when grading without such a file, references are computed
-    on demand by the judge (never by student code) and kept for the rest of the run.
+    on demand by the judge (never by student code) and kept for the rest of the run, and for later runs of the
+    same course and data (:mod:`autograder.grading.reference_cache`).
     """
 
     def __init__(self, values: dict[str, Any] | None = None) -> None:
         self._values: dict[str, Any] = dict(values or {})
         self._lock = threading.Lock()
+        self.compute_s = 0.0  # seconds spent computing references so far (read by autograder bench)
+        self.computed = 0  # values computed here so far, not given (the reference cache saves when it grows)
 
     @classmethod
     def load(cls, path: Path) -> ReferenceStore:
@@ -60,9 +64,14 @@ class ReferenceStore:
     def get(self, key: str, compute: Callable[[], Any]) -> Any:
         with self._lock:
             if key not in self._values:
-                value = compute()
+                start = time.perf_counter()
+                try:
+                    value = compute()
+                finally:
+                    self.compute_s += time.perf_counter() - start  # autograder bench's reference_s
                 json.dumps(value)  # references must be plain JSON data
                 self._values[key] = value
+                self.computed += 1
             return self._values[key]
 
     def as_dict(self) -> dict[str, Any]:

@@ -74,6 +74,8 @@ class Surface:
     y: Any
     z: Any
     paths: Sequence[Curve] = field(default_factory=tuple)
+    xlabel: str = ""
+    ylabel: str = ""
     caption: str = ""
 
 

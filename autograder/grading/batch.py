@@ -8,6 +8,8 @@
 - One broken submission never stops the batch: it gets a result with status ``invalid``.
 - ``OUT/summary.json`` (:mod:`autograder.results.summary`) is rewritten with ``grades.csv``; at the end come
   ``OUT/report.html`` and, with ``canvas``, ``OUT/canvas.csv``, all from the same records as ``grades.csv``.
+- Reference figures the judge computed are saved to the grader's reference cache as soon as a submission that
+  computed them is done (:mod:`autograder.grading.reference_cache`), so the next run reuses them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import queue
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ from ..results.report import write_report
 from ..results.summary import build_summary, write_summary
 from ..sandbox.isolation import Isolation
 from .grader import Grader
-from .runner import Cancellation, failed_result, grade_submission
+from .runner import Cancellation, PreparedSubmission, failed_result, grade_prepared, prepare_submission
 from .submissions import Submission
 
 log = logging.getLogger(__name__)
@@ -180,21 +181,12 @@ def grade_batch(grader: Grader, submissions: Sequence[Submission], options: Batc
         with lock:
             if not cached:
                 save_result(result, out, key)
+                grader.save_references()  # new reference figures are kept for later runs (usually once)
             results[result.submission_id] = result
             write_gradebook(results.values(), grader.tasks, out / "grades.csv")
             write_summary(out, summarize())
         if on_done:
             on_done(result, cached)
-
-    def grade_one(submission: Submission) -> SubmissionResult:
-        try:
-            with gpus.slot() as gpu, tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
-                return grade_submission(grader, submission, scratch_root=Path(scratch), gpu=gpu, run_as=options.run_as,
-                                        threads=threads, cancellation=cancellation, budget_s=options.budget_s,
-                                        isolation=options.isolation)
-        except Exception as exc:  # one submission must never stop the batch
-            log.exception("grading %s failed", submission.id)
-            return failed_result(grader, submission, f"the grader could not grade this submission: {exc!r}")
 
     todo: list[Submission] = []
     for submission in submissions:
@@ -204,23 +196,8 @@ def grade_batch(grader: Grader, submissions: Sequence[Submission], options: Batc
         else:
             todo.append(submission)
 
-    graded: list[SubmissionResult] = []
-    executor = ThreadPoolExecutor(max_workers=max(1, options.jobs), thread_name_prefix="grade")
-    pending: dict[Future[SubmissionResult], Submission] = {executor.submit(grade_one, s): s for s in todo}
-    try:
-        while pending:
-            done, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in done:
-                pending.pop(future)
-                result = future.result()
-                if not cancellation.cancelled:
-                    finish(result, False)
-                    graded.append(result)
-    except BaseException:
-        cancellation.cancel()
-        executor.shutdown(wait=True, cancel_futures=True)
-        raise
-    executor.shutdown(wait=True)
+    for result in _run_jobs(grader, todo, options, gpus, threads, cancellation):
+        finish(result, False)
     summary = summarize()  # the course staff's outputs, from the records grades.csv holds
     write_summary(out, summary)
     if options.report:
@@ -229,3 +206,78 @@ def grade_batch(grader: Grader, submissions: Sequence[Submission], options: Batc
         write_canvas(out, results.values(), options.canvas)
     order = {s.id: i for i, s in enumerate(submissions)}
     return sorted((results[s.id] for s in submissions if s.id in results), key=lambda r: order[r.submission_id])
+
+
+def _run_jobs(grader: Grader, todo: Sequence[Submission], options: BatchOptions, gpus: GpuPool, threads: int,
+              cancellation: Cancellation) -> Iterator[SubmissionResult]:
+    """Grade ``todo`` on ``options.jobs`` threads, yielding each result in the calling thread as it comes.
+
+    Each job prepares its next submission (scratch folder, worker started in the background) before it grades the
+    current one, so the next worker's interpreter and torch load while the current checks run: a warm spare per
+    job. A job keeps its GPU for its whole life. On an exception in the caller (Ctrl-C), every live worker is killed
+    and the jobs are joined before it propagates; no submission is left half-written.
+    """
+    work: queue.Queue[Submission] = queue.Queue()
+    for submission in todo:
+        work.put(submission)
+    done: queue.Queue[SubmissionResult] = queue.Queue()
+
+    def prepare(gpu: str | None, scratch_root: Path) -> PreparedSubmission | SubmissionResult | None:
+        """The next submission, prepared warm; ``None`` when there is none left (or the run is cancelled)."""
+        if cancellation.cancelled:
+            return None
+        try:
+            submission = work.get_nowait()
+        except queue.Empty:
+            return None
+        try:
+            return prepare_submission(grader, submission, scratch_root=scratch_root, gpu=gpu, run_as=options.run_as,
+                                      threads=threads, cancellation=cancellation, isolation=options.isolation,
+                                      warm=True)
+        except Exception as exc:  # one submission must never stop the batch
+            log.exception("preparing %s failed", submission.id)
+            return failed_result(grader, submission, f"the grader could not grade this submission: {exc!r}")
+
+    def grade(item: PreparedSubmission | SubmissionResult) -> SubmissionResult:
+        if isinstance(item, SubmissionResult):
+            return item
+        try:
+            return grade_prepared(grader, item, budget_s=options.budget_s, isolation=options.isolation)
+        except Exception as exc:  # one submission must never stop the batch
+            log.exception("grading %s failed", item.submission.id)
+            return failed_result(grader, item.submission, f"the grader could not grade this submission: {exc!r}")
+
+    def job() -> None:
+        following: PreparedSubmission | SubmissionResult | None = None
+        with gpus.slot() as gpu, tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
+            try:
+                current = prepare(gpu, Path(scratch))
+                while current is not None:
+                    following = prepare(gpu, Path(scratch))  # its worker starts while `current` is graded
+                    done.put(grade(current))
+                    current, following = following, None
+            finally:
+                if isinstance(following, PreparedSubmission):
+                    following.close()
+
+    workers = [threading.Thread(target=job, name=f"grade-{i}", daemon=True)
+               for i in range(max(1, min(options.jobs, len(todo))))]
+    for worker in workers:
+        worker.start()
+    try:
+        remaining = len(todo)
+        while remaining and not cancellation.cancelled:
+            try:
+                result = done.get(timeout=0.5)
+            except queue.Empty:
+                if not any(worker.is_alive() for worker in workers) and done.empty():
+                    break  # only a bug in a job could end it early; what was graded is kept
+                continue
+            remaining -= 1
+            yield result
+    except BaseException:
+        cancellation.cancel()
+        raise
+    finally:
+        for worker in workers:
+            worker.join()

@@ -44,7 +44,8 @@ def choose_for_run(args: argparse.Namespace, console: Console) -> Isolation:
 def grade_command(course: Course, args: argparse.Namespace) -> int:
     """The ``grade`` sub-command: grade every submission found, write the results and the gradebook."""
     tasks = [t for t in args.tasks.split(",") if t]
-    grader = load_grader(course, course.assignment_name(args.assignment), args.profile, tasks=tasks or None)
+    grader = load_grader(course, course.assignment_name(args.assignment), args.profile, tasks=tasks or None,
+                         reference_cache=not getattr(args, "no_reference_cache", False))
     modules = grader.config.modules
     console = Console(stderr=True)
     isolation = choose_for_run(args, console)
@@ -108,5 +109,6 @@ def gradescope_command(course: Course, args: argparse.Namespace) -> int:
             result = failed_result(grader, submission, f"the grader could not grade this submission: {exc!r}",
                                    status="error")
     write_results_json(result, Path(args.results))
+    grader.save_references()  # without --references: kept for the next submission graded on this machine
     print(f"{result.score:g} / {result.max_score:g} points (isolation {isolation.name}); wrote {args.results}")
     return 0

@@ -18,6 +18,7 @@ from .. import __version__
 from ..checks import CheckSpec, Judge, ReferenceStore, load_checks
 from ..config import AssignmentConfig, ConfigError, Course, ProfileConfig
 from ..data.registry import preload
+from .reference_cache import ReferenceCache, open_reference_cache
 
 
 @dataclass
@@ -28,6 +29,8 @@ class Grader:
     checks: list[CheckSpec]
     judge: Judge = field(default_factory=Judge)
     seed: int | None = None  # overrides the profile's seed (calibration runs several)
+    reference_cache: ReferenceCache | None = None  # where this run's reference figures are kept for later runs
+    _saved_references: int = field(default=0, init=False, repr=False)  # judge.references.computed when saved
 
     @property
     def config(self) -> AssignmentConfig:
@@ -68,6 +71,14 @@ class Grader:
         chosen = {spec.task for spec in self.checks}
         return [task for task in self.config.tasks if task in chosen]
 
+    def save_references(self) -> None:
+        """Keep the reference figures computed so far for later runs of this course and data (its
+        :attr:`reference_cache`); nothing to do without one or when nothing new was computed since the last save."""
+        computed = self.judge.references.computed
+        if self.reference_cache is not None and computed > self._saved_references:
+            if self.reference_cache.save(self.judge.references.as_dict()):
+                self._saved_references = computed
+
     @property
     def version(self) -> str:
         """Package version plus a digest of the checks and the assignment's settings: if either
@@ -104,12 +115,17 @@ def declaration_problems(config: AssignmentConfig, checks: Sequence[CheckSpec], 
 
 
 def load_grader(course: Course, assignment: str, profile: str | None = None,
-                references: Path | None = None, tasks: Sequence[str] | None = None) -> Grader:
+                references: Path | None = None, tasks: Sequence[str] | None = None, *,
+                reference_cache: bool = True) -> Grader:
     """Load the hidden checks of ``assignment``, check they agree with ``course.yml``, and preload the data.
 
     The data sets the selected ``tasks`` (default: all) declare under ``tasks.<t>.data`` are loaded through the data
     registry with the profile's ``data:`` settings (package files checked against their pinned SHA-256, data files
     against theirs) into ``grader.judge.data``, before any worker starts; checks read them with ``ctx.data(name)``.
+
+    Reference figures come from ``references`` (a ``reference.json``) if given; else from the reference cache of this
+    version of the course and its data (:mod:`.reference_cache`; ``reference_cache=False``: none), and what the run
+    computes besides is kept there by :meth:`Grader.save_references`.
 
     Raises:
         ConfigError: unknown profile or task, checks and ``course.yml`` disagree (check names, params, thresholds),
@@ -140,7 +156,14 @@ def load_grader(course: Course, assignment: str, profile: str | None = None,
         data = preload(config.profile(profile_name).data, names=config.data_of(grader.selected_tasks))
     except ValueError as exc:
         raise ConfigError(f"course.yml: assignments.{assignment}.profiles.{profile_name}.data: {exc}") from None
-    store = ReferenceStore.load(references) if references else ReferenceStore()
+    if references:
+        store = ReferenceStore.load(references)
+    elif reference_cache:
+        grader.reference_cache = open_reference_cache(course, assignment, profile_name,
+                                                      config.profile(profile_name).data)
+        store = ReferenceStore(grader.reference_cache.load() if grader.reference_cache else None)
+    else:
+        store = ReferenceStore()
     grader.judge = Judge(references=store, data=data,
                          needs={name: frozenset(task.data) for name, task in config.tasks.items()})
     return grader

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks import CheckFailed, CheckSpec, Context
+from ..config import AssignmentConfig
+from ..release.requirements import canonical
 from ..results import CheckResult, SubmissionResult
 from ..sandbox import (
     LimitExceeded,
@@ -37,7 +39,7 @@ from ..sandbox.isolation import Isolation
 from ..sandbox.output import cap
 from .budget import BudgetExhausted, SubmissionBudget
 from .grader import Grader
-from .inspection import inspect_modules
+from .inspection import Inspection, inspect_modules
 from .submissions import Submission
 
 log = logging.getLogger(__name__)
@@ -57,13 +59,22 @@ class Cancellation:
 
     @contextlib.contextmanager
     def track(self, session: WorkerSession) -> Iterator[WorkerSession]:
-        with self._lock:
-            self._sessions.add(session)
+        self.add(session)
         try:
             yield session
         finally:
-            with self._lock:
-                self._sessions.discard(session)
+            self.forget(session)
+
+    def add(self, session: WorkerSession) -> None:
+        """Kill ``session``'s worker on :meth:`cancel` (at once if the run is already cancelled)."""
+        with self._lock:
+            self._sessions.add(session)
+        if self.cancelled:
+            session.close()
+
+    def forget(self, session: WorkerSession) -> None:
+        with self._lock:
+            self._sessions.discard(session)
 
     def cancel(self) -> None:
         self.event.set()
@@ -122,6 +133,62 @@ def failed_result(grader: Grader, submission: Submission, message: str, status: 
                             status=status, message=message, grader_version=grader.version)
 
 
+@dataclass
+class PreparedSubmission:
+    """A submission made ready to grade: its modules inspected, its scratch folder made and its worker session
+    set up (started in the background when prepared ``warm``). :func:`grade_prepared` grades it and cleans up;
+    :meth:`close` cleans up one that will not be graded."""
+
+    submission: Submission
+    cancellation: Cancellation
+    inspection: Inspection | None = None  # None: nothing to grade (a problem, or no module at all)
+    scratch: Path | None = None
+    worker: WorkerSession | None = None
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.cancellation.forget(self.worker)
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def prepare_submission(grader: Grader, submission: Submission, *, scratch_root: Path | None = None,
+                       gpu: str | None = None, run_as: str | None = None, threads: int | None = None,
+                       cancellation: Cancellation | None = None, isolation: Isolation | None = None,
+                       warm: bool = False) -> PreparedSubmission:
+    """Inspect ``submission``, make its scratch folder and its worker session; with ``warm``, start the worker now,
+    in the background (a batch prepares a job's next submission while it grades the current one, so that no
+    submission waits for an interpreter and torch to start). Arguments as in :func:`grade_submission`."""
+    config = grader.config
+    prepared = PreparedSubmission(submission, cancellation or Cancellation())
+    if submission.problem or not submission.modules:
+        return prepared
+    prepared.inspection = inspect_modules(submission.modules, module_kb=config.limits.module_kb,
+                                          literal_kb=config.limits.literal_kb)
+    prepared.scratch = scratch = Path(tempfile.mkdtemp(prefix=f"grade-{submission.id[:40]}-", dir=scratch_root))
+    try:
+        if run_as or (isolation is not None and isolation.worker_owner() is not None):
+            # the worker's unprivileged user must be able to pass through (not list) the grader's folders
+            for folder in (scratch, *([scratch_root] if scratch_root else [])):
+                os.chmod(folder, 0o711)
+        if prepared.inspection.accepted:
+            limits = Limits(memory_mb=config.limits.memory_mb, output_bytes=config.limits.output_kb * 1024,
+                            reply_bytes=config.limits.reply_mb * 1024 * 1024)
+            threads = threads or os.cpu_count() or 1
+            env = {name: str(threads) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+            prepared.worker = WorkerSession(_gather(prepared.inspection.accepted, scratch), config.modules,
+                                            scratch=scratch / "worker", limits=limits, gpu=gpu, run_as=run_as,
+                                            env=env, isolation=isolation, preload_torch=_uses_torch(config))
+            prepared.cancellation.add(prepared.worker)
+            if warm:
+                prepared.worker.start_soon()
+    except BaseException:
+        prepared.close()
+        raise
+    return prepared
+
+
 def grade_submission(grader: Grader, submission: Submission, *, scratch_root: Path | None = None,
                      gpu: str | None = None, run_as: str | None = None, threads: int | None = None,
                      cancellation: Cancellation | None = None, budget_s: float | None = None,
@@ -135,60 +202,61 @@ def grade_submission(grader: Grader, submission: Submission, *, scratch_root: Pa
     reference solution). ``isolation`` is how the worker is confined (``None``: the session's default, an
     unprivileged user with ``run_as``, else ``"none"``); the level in force is recorded in the result.
     """
+    prepared = prepare_submission(grader, submission, scratch_root=scratch_root, gpu=gpu, run_as=run_as,
+                                  threads=threads, cancellation=cancellation, isolation=isolation)
+    return grade_prepared(grader, prepared, budget_s=budget_s, isolation=isolation)
+
+
+def grade_prepared(grader: Grader, prepared: PreparedSubmission, *, budget_s: float | None = None,
+                   isolation: Isolation | None = None) -> SubmissionResult:
+    """Grade a :func:`prepare_submission` result (see :func:`grade_submission`); always cleans it up."""
+    try:
+        return _grade(grader, prepared, budget_s, isolation)
+    finally:
+        prepared.close()
+
+
+def _grade(grader: Grader, prepared: PreparedSubmission, budget_s: float | None,
+           isolation: Isolation | None) -> SubmissionResult:
     start = time.monotonic()
-    config = grader.config
-    cancellation = cancellation or Cancellation()
-    if submission.problem or not submission.modules:
+    config, submission, inspection, worker = grader.config, prepared.submission, prepared.inspection, prepared.worker
+    if inspection is None:
         expected = ", ".join(f"{m}.py" for m in config.modules)
         return failed_result(grader, submission,
                              submission.problem or f"no student module found in the submission (expected {expected})")
     if budget_s is None:
         budget_s = config.submission_budget(grader.profile_name)
     budget = SubmissionBudget(None if budget_s is None or budget_s == math.inf else budget_s)
-    inspection = inspect_modules(submission.modules, module_kb=config.limits.module_kb,
-                                 literal_kb=config.limits.literal_kb)
     result = SubmissionResult(submission.id, grader.assignment, grader.profile_name, [],
                               grader_version=grader.version, isolation=isolation.name if isolation else "none",
                               flags=inspection.flags)
     result.fingerprint = submission.fingerprint
-    scratch = Path(tempfile.mkdtemp(prefix=f"grade-{submission.id[:40]}-", dir=scratch_root))
-    if run_as or (isolation is not None and isolation.worker_owner() is not None):
-        # the worker's unprivileged user must be able to pass through (not list) the grader's folders
-        for folder in (scratch, *([scratch_root] if scratch_root else [])):
-            os.chmod(folder, 0o711)
-    limits = Limits(memory_mb=config.limits.memory_mb, output_bytes=config.limits.output_kb * 1024,
-                    reply_bytes=config.limits.reply_mb * 1024 * 1024)
-    threads = threads or os.cpu_count() or 1
-    env = {name: str(threads) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-    try:
-        with contextlib.ExitStack() as stack:
-            worker: WorkerSession | None = None
-            if inspection.accepted:
-                worker = stack.enter_context(
-                    WorkerSession(_gather(inspection.accepted, scratch), config.modules, scratch=scratch / "worker",
-                                  limits=limits, gpu=gpu, run_as=run_as, env=env, isolation=isolation))
-                stack.enter_context(cancellation.track(worker))
-                result.isolation = worker.isolation.name  # the level in force (run_as alone means "user")
-                result.device = _device(worker)
-            shared: dict = {}
-            for spec in grader.checks:
-                if cancellation.cancelled:
-                    break
-                module = config.tasks[spec.task].module
-                if module in inspection.refused:
-                    result.checks.append(_not_run(grader, spec, "error", inspection.refused[module]))
-                elif worker is None or module not in inspection.accepted:
-                    missing = f"{module}.py is missing from your submission"
-                    result.checks.append(_not_run(grader, spec, "error", missing))
-                elif budget.exhausted:
-                    result.checks.append(_not_run(grader, spec, "budget_exhausted",
-                                                  BudgetExhausted.describe(budget.seconds or 0.0)))
-                else:
-                    result.checks.append(run_check(grader, spec, worker, shared, budget))
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    if worker is not None:
+        result.isolation = worker.isolation.name  # the level in force (run_as alone means "user")
+        result.device = _device(worker)
+    shared: dict = {}
+    for spec in grader.checks:
+        if prepared.cancellation.cancelled:
+            break
+        module = config.tasks[spec.task].module
+        if module in inspection.refused:
+            result.checks.append(_not_run(grader, spec, "error", inspection.refused[module]))
+        elif worker is None or module not in inspection.accepted:
+            missing = f"{module}.py is missing from your submission"
+            result.checks.append(_not_run(grader, spec, "error", missing))
+        elif budget.exhausted:
+            result.checks.append(_not_run(grader, spec, "budget_exhausted",
+                                          BudgetExhausted.describe(budget.seconds or 0.0)))
+        else:
+            result.checks.append(run_check(grader, spec, worker, shared, budget))
     result.seconds = round(time.monotonic() - start, 3)
+    result.student_s = round(budget.used, 3)
     return result
+
+
+def _uses_torch(config: AssignmentConfig) -> bool:
+    """Whether the assignment's students use torch (its ``requirements`` list it): their workers import it at start."""
+    return any(canonical(name) == "torch" for name in config.requirements)
 
 
 def _device(worker: WorkerSession) -> str:

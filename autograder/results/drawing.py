@@ -63,11 +63,15 @@ def _curve(axes: Any, curve: Curve) -> None:
 
 
 def _lines(figure: Any, plot: Lines) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     axes = figure.add_subplot()
     for curve in plot.curves:
         _curve(axes, curve)
     axes.set_xlabel(plot.xlabel)
     axes.set_ylabel(plot.ylabel)
+    if all(_integral(curve.x) for curve in plot.curves):  # epochs, depths: no tick at 1.5
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     if plot.log_x:
         axes.set_xscale("log")
     if plot.log_y:
@@ -75,6 +79,11 @@ def _lines(figure: Any, plot: Lines) -> None:
     axes.grid(alpha=0.3)
     if plot.curves:
         axes.legend(fontsize=8)
+
+
+def _integral(values: Any) -> bool:
+    array = np.asarray(values, dtype=float)
+    return bool(array.size) and bool(np.all(np.isfinite(array) & (array == np.round(array))))
 
 
 def _image(values: Any) -> np.ndarray:
@@ -126,6 +135,8 @@ def _surface(figure: Any, plot: Surface) -> None:
         _curve(axes, path)
     axes.set_xlim(x.min(), x.max())
     axes.set_ylim(y.min(), y.max())
+    axes.set_xlabel(plot.xlabel)
+    axes.set_ylabel(plot.ylabel)
     if plot.paths:
         axes.legend(fontsize=8, loc="upper right")
 

@@ -68,6 +68,7 @@ class SubmissionResult:
     device: str = ""
     isolation: str = ""  # how the worker was confined: "bwrap", "user" or "none"
     flags: list[str] = field(default_factory=list)  # findings a person should look at (e.g. embedded data)
+    student_s: float = 0.0  # seconds spent in calls into the student's worker (the submission budget's meter)
 
     @property
     def score(self) -> float:

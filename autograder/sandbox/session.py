@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import math
 import os
 import secrets
@@ -49,6 +50,8 @@ from .user import UserIsolation, resolve_user
 from .watchdog import INTERVAL_S
 
 __all__ = ["Reply", "WorkerSession"]
+
+log = logging.getLogger(__name__)
 
 _MIB = 1024 * 1024
 _EXIT_GRACE_S = 5.0  # after EOF on the reply pipe, how long a dying worker may take to become reapable
@@ -82,6 +85,9 @@ class WorkerSession:
             ``run_as``'s user level if given, else none (the grader's user).
         run_as: shorthand for the user level with this unprivileged user (the grader must run as root).
         env: extra environment variables for the worker (trusted: added as given).
+        preload_torch: import torch in the worker before its first call (so that no call waits for it); without
+            it, torch is imported only if the student's code imports it, and seeded before each call from then on
+            (the call that imports it runs unseeded). Always on with a ``gpu``.
 
     Use as a context manager; :meth:`close` kills the worker. All calls take a ``timeout`` in seconds (start-up of
     a new worker is not counted: it has ``Limits.startup_timeout_s``).
@@ -98,9 +104,11 @@ class WorkerSession:
         isolation: Isolation | None = None,
         run_as: str | None = None,
         env: Mapping[str, str] | None = None,
+        preload_torch: bool = True,
     ) -> None:
         self._closed = True  # until set up; makes __del__/close safe if __init__ fails
         self._worker: WorkerProcess | None = None
+        self._pending: WorkerProcess | None = None  # spawned by start_soon, hello not yet read
         self._lock = threading.RLock()  # held for the whole of a call; close() from another thread kills first
         names = [modules] if isinstance(modules, str) else list(modules)
         for name in names:
@@ -108,6 +116,7 @@ class WorkerSession:
                 raise ValueError(f"module names must be Python identifiers, got {name!r}")
         self.modules: tuple[str, ...] = tuple(dict.fromkeys(names))
         self.limits = limits
+        self.preload_torch = preload_torch or gpu is not None  # a GPU worker makes its CUDA context at start
         if isolation is None:
             isolation = UserIsolation(resolve_user(run_as)) if run_as else NoIsolation()
         self.isolation = isolation.session()
@@ -145,15 +154,18 @@ class WorkerSession:
         fails promptly (``WorkerCrashed``), and the clean-up waits for that call to return.
         """
         self._closed = True
-        worker = getattr(self, "_worker", None)
-        if worker is not None and not worker.stopped:
-            worker.kill()
+        for worker in (getattr(self, "_worker", None), getattr(self, "_pending", None)):
+            if worker is not None and not worker.stopped:
+                worker.kill()
         lock = getattr(self, "_lock", None)
         if lock is None:
             return
         with lock:
             if self._worker is not None:
                 self._discard(self._worker)
+            if self._pending is not None:
+                self._discard(self._pending)
+                self._pending = None
             if not getattr(self, "_released", True):
                 self._released = True
                 self.isolation.release()
@@ -169,6 +181,12 @@ class WorkerSession:
     def work_dir(self) -> Path:
         """The worker's working directory (the scratch copy of the submission)."""
         return self._layout.work
+
+    @property
+    def started(self) -> bool:
+        """Whether a worker process is running now (started by a call or by :meth:`start_soon`)."""
+        worker = self._worker
+        return worker is not None and worker.alive()
 
     @property
     def device(self) -> str:
@@ -223,6 +241,31 @@ class WorkerSession:
         if not isinstance(handle, Handle):
             raise TypeError(f"release needs a Handle, got {type(handle).__name__}")
         self._request({"op": "release", "handle": handle.id}, (), {}, timeout=timeout, seed=None, handle=handle)
+
+    def start_soon(self) -> threading.Thread | None:
+        """Start the worker now and let it load in the background, so that the first call finds it warm
+        (interpreter, runtime and torch loaded) while the grader does other work, e.g. grades the previous submission
+        of the job. The process is started in the calling thread (a worker dies with the thread that started it:
+        ``PR_SET_PDEATHSIG``); a helper thread waits for its hello.
+
+        Calls wait for the start (they take the same lock). A start that fails is reported by the first call.
+        Returns the helper thread (``None`` if a worker is already there).
+        """
+        with self._lock:
+            if self._closed or self._worker is not None or self._pending is not None:
+                return None
+            self._pending = self._spawn()
+
+        def finish() -> None:
+            with self._lock:
+                try:
+                    self._adopt_pending()
+                except Exception as exc:  # the first call reports it
+                    log.debug("background start of a worker failed: %s", exc)
+
+        thread = threading.Thread(target=finish, name="worker-start", daemon=True)
+        thread.start()
+        return thread
 
     def restart(self) -> None:
         """Kill the worker; the next call starts a fresh process in the same work dir (old handles die)."""
@@ -283,12 +326,28 @@ class WorkerSession:
                 error = WorkerCrashed(f"{worker.death()} between calls")
             error.output = self._output(worker, mark)
             raise error
-        return self._start()
+        return self._adopt_pending() or self._start()
 
     def _start(self) -> WorkerProcess:
+        return self._handshake(self._spawn())
+
+    def _spawn(self) -> WorkerProcess:
         self._generation += 1
-        worker = start_worker(self._layout, self.modules, generation=self._generation, limits=self.limits,
-                              isolation=self.isolation, env=self._env)
+        return start_worker(self._layout, self.modules, generation=self._generation, limits=self.limits,
+                            isolation=self.isolation, env=self._env, preload_torch=self.preload_torch)
+
+    def _adopt_pending(self) -> WorkerProcess | None:
+        """Finish the start of the worker :meth:`start_soon` spawned, if there is one (under the lock)."""
+        worker, self._pending = self._pending, None
+        if worker is None:
+            return None
+        if self._closed:
+            self._discard(worker)
+            return None
+        return self._handshake(worker)
+
+    def _handshake(self, worker: WorkerProcess) -> WorkerProcess:
+        """Wait for a spawned worker's hello and check it; the worker becomes the session's."""
         try:
             startup = self.limits.startup_timeout_s
             hello = self._receive(worker, time.monotonic() + startup, None, timeout=startup, starting=True)

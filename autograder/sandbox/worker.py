@@ -16,8 +16,8 @@ the worker imports nothing from the ``autograder`` package and works even where 
 (another user, another virtualenv layout).
 
 Protocol: one JSON object per line. The grader writes requests on fd R, the worker answers on fd W; stdout and
-stderr are the grader's log file and are student output, never parsed. After start-up (NumPy and, if present,
-torch imported; the CUDA context created if a GPU is visible) the worker says hello::
+stderr are the grader's log file and are student output, never parsed. After start-up (NumPy and, if present and
+not ``--no-torch``, torch imported; the CUDA context created if a GPU is visible) the worker says hello::
 
     {"hello": true, "device": "cuda" | "cpu", "pid": 1234, "python": "3.11.7", "torch": "2.x" | null}
 
@@ -270,12 +270,13 @@ class Worker:
         if seed is not None:
             random.seed(seed)
             self.numpy.random.seed(seed % 2**32)
-        if self.torch is not None:
+        torch = self.torch if self.torch is not None else sys.modules.get("torch")  # imported by the student
+        if torch is not None:
             if seed is not None:
-                self.torch.manual_seed(seed)
+                torch.manual_seed(seed)
                 if self.cuda:
-                    self.torch.cuda.manual_seed_all(seed)
-            self.process_setup.use_deterministic_algorithms(self.torch)
+                    torch.cuda.manual_seed_all(seed)
+            self.process_setup.use_deterministic_algorithms(torch)
 
 
 def _error(kind: str, message: str) -> dict[str, str]:
@@ -313,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modules", default="")
     parser.add_argument("--parent-pid", type=int, required=True)
     parser.add_argument("--rlimits", default="")
+    parser.add_argument("--no-torch", action="store_true", help="do not import torch before the hello")
     options = parser.parse_args(argv)
 
     process_setup = load_runtime("process_setup")
@@ -325,10 +327,12 @@ def main(argv: list[str] | None = None) -> int:
     codec, output = load_runtime("codec"), load_runtime("output")
     import numpy  # imported after the process is set up
 
-    try:
-        import torch
-    except (ImportError, OSError):
-        torch = None
+    torch = None
+    if not options.no_torch:  # imported now, so a call never waits for it (the session says when it is not needed)
+        try:
+            import torch
+        except (ImportError, OSError):
+            torch = None
     cuda = bool(torch is not None and torch.cuda.is_available()) and process_setup.start_cuda(torch)
     sys.path.insert(0, os.getcwd())  # only now: student files cannot shadow what the worker itself imports
 

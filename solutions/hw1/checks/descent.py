@@ -13,16 +13,19 @@ from typing import Any
 import numpy as np
 
 from autograder.checks import Context, check
+from autograder.checks.plots import Curve, Surface
 from autograder.sandbox import Handle
 from autograder.sandbox.expect import Array
 
-# --- the judge's copy of the given terrain (descent.py: terrain_slope, START, bumpy_bowl) ---------------------
+# --- the judge's copy of the given terrain (descent.py: terrain, terrain_slope, START, bumpy_bowl) ------------
 START = 2.0
 STEPS = 100
 VALLEYS = (-1.0574537707383780, 0.9304029265558516)  # the roots of 4x^3 - 4x + 1/2 with a positive curvature
 
 
-#: ``4 x^3 - 4 x + 1/2``, the slope of the given terrain, as polynomial coefficients (highest power first).
+#: ``x^4 - 2 x^2 + x / 2``, the given terrain, and ``4 x^3 - 4 x + 1/2``, its slope, as polynomial coefficients
+#: (highest power first).
+TERRAIN = (1.0, 0.0, -2.0, 0.5, 0.0)
 SLOPE = (4.0, 0.0, -4.0, 0.5)
 
 
@@ -79,24 +82,58 @@ def _trajectory(x0: Any, lr: float, steps: int) -> np.ndarray:
     return np.stack(points)
 
 
+# --- figures: walks drawn over the terrain ------------------------------------------------------------------------
+SHOWN = (-1.6, 2.2)  # the positions drawn: both valleys, the hill between them and START
+CEILING = 3.0  # heights above this share the top colour, so that the colours resolve the valleys
+WALK_CAPTION = (f"Colour: the terrain's height (the two valleys are the dark bands; heights above {CEILING:g} share "
+                f"the top colour). A line that leaves the frame is a walker flung off the terrain.")
+
+
+def _walk(label: str, path: np.ndarray, reference: bool = False) -> Curve:
+    """A trajectory as a path over :func:`_terrain`: position against step, up to its first point off the frame
+    (kept, pinned just past the edge, so the line leaves the frame instead of stopping short of it)."""
+    low, high = SHOWN
+    x = np.asarray(path, dtype=float).reshape(-1)
+    off = ~(np.isfinite(x) & (x >= low) & (x <= high))
+    if off.any():
+        x = x[: int(np.argmax(off)) + 1]
+    margin = high - low
+    x = np.clip(np.nan_to_num(x, nan=high + margin, posinf=high + margin, neginf=low - margin),
+                low - margin, high + margin)
+    return Curve(label, x, np.arange(len(x)), reference=reference)
+
+
+def _terrain(title: str, walks: list[Curve], steps: int, caption: str) -> Surface:
+    """The terrain's height seen from above, the same at every step, with ``walks`` (from :func:`_walk`) over it; the
+    band above the last step leaves room for the legend."""
+    x = np.linspace(*SHOWN, 200)
+    y = np.array([-0.05 * steps, 1.5 * steps])
+    height = np.minimum(np.polyval(TERRAIN, x), CEILING)
+    return Surface(title, x, y, np.tile(height, (len(y), 1)), walks, xlabel="position x", ylabel="step",
+                   caption=caption)
+
+
 @check("descent", "gradient_descent", "gradient_descent: the whole trajectory, from x0, for numbers and arrays")
 def gradient_descent(ctx: Context) -> None:
     slope = _handle(ctx, "descent.terrain_slope")
     cases = [(START, 0.01, 25), (float(ctx.rng.uniform(-2, 2)), 0.05, 10),
              (ctx.rng.uniform(-1.5, 1.5, (2, 3)), 0.02, 7)]
-    for x0, lr, steps in cases:
+    for i, (x0, lr, steps) in enumerate(cases):
         shape = (steps + 1, *np.shape(x0))
         got = ctx.call("descent.gradient_descent", slope, x0, lr, steps, returns=Array(shape, kinds="f"))
+        if i == 0:  # from the public START only: the other cases' inputs stay hidden
+            ctx.figure(_terrain(f"gradient_descent(terrain_slope, {START:g}, lr={lr:g}, steps={steps})",
+                                [_walk("yours", got), _walk("expected", _trajectory(x0, lr, steps), reference=True)],
+                                steps, WALK_CAPTION))
         ctx.expect_close(got[0], x0, what="the first row of the trajectory (it should be x0)", rtol=0.0, atol=0.0)
         ctx.expect_close(got, _trajectory(x0, lr, steps),
                          what=f"gradient_descent(terrain_slope, x0, lr={lr}, steps={steps})", rtol=1e-9, atol=1e-12)
 
 
-def _behaviour(lr: float) -> tuple[str, str]:
-    """How 100 steps from START with learning rate ``lr`` end: ``(kind, description)``, kind one of
+def _behaviour(path: np.ndarray) -> tuple[str, str]:
+    """How ``path``, the judge's 100 steps from START, ends: ``(kind, description)``, kind one of
     ``"crawled"`` (monotone, still far from every valley), ``"settled"`` (at a valley bottom, no longer moving),
     ``"diverged"``, ``"bounced"`` (overshooting back and forth without settling), or ``"other"``."""
-    path = _trajectory(START, lr, STEPS)
     final = float(path[-1])
     if not np.all(np.isfinite(path)) or np.max(np.abs(path)) > BLOWN_UP:
         first = int(np.argmax(~np.isfinite(path) | (np.abs(np.nan_to_num(path, nan=np.inf)) > BLOWN_UP)))
@@ -123,6 +160,11 @@ WANTED = {
 }
 
 
+def _positive(lr: Any) -> bool:
+    """``lr`` is a finite positive number (not a bool)."""
+    return not isinstance(lr, bool) and isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0
+
+
 @check("descent", "step_sizes", "STEP_SIZES: too small, good and too large learning rates, tried by the judge")
 def step_sizes(ctx: Context) -> None:
     sizes = ctx.get("descent.STEP_SIZES")
@@ -132,13 +174,17 @@ def step_sizes(ctx: Context) -> None:
     ctx.expect_type(sizes, dict, "STEP_SIZES")
     ctx.expect(set(sizes) == set(WANTED),
                f"STEP_SIZES should have exactly the keys {sorted(WANTED)}, got {sorted(sizes)}")
+    paths = {key: _trajectory(START, float(lr), STEPS) for key, lr in sizes.items() if _positive(lr)}
+    ctx.figure(_terrain(f"Your STEP_SIZES: {STEPS} steps from x = {START:g}",
+                        [_walk(f"{key}: lr = {sizes[key]:g}", paths[key]) for key in WANTED if key in paths], STEPS,
+                        "The judge's own gradient descent with each of your learning rates. " + WALK_CAPTION))
     problems = []
     for key, (kinds, wanted) in WANTED.items():
         lr = sizes[key]
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        if key not in paths:
             problems.append(f"STEP_SIZES[{key!r}] should be a positive number, got {lr!r}")
             continue
-        kind, description = _behaviour(float(lr))
+        kind, description = _behaviour(paths[key])
         ctx.note(f"{key} = {lr:g}: from x = {START:g}, 100 steps {description}")
         if kind not in kinds:
             problems.append(f"STEP_SIZES[{key!r}] = {lr:g} should {wanted}, "

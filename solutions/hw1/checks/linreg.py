@@ -12,6 +12,8 @@ import numpy as np
 from autograder.checks import Context, check
 from autograder.sandbox.expect import Array, ListOf
 
+from ._figures import per_epoch
+
 
 def _rmse(y: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.sqrt(np.mean((np.asarray(predicted, dtype=np.float64) - y) ** 2)))
@@ -58,6 +60,10 @@ def fit(ctx: Context) -> None:
         batch_size=int(ctx.param("linreg_batch_size")), seed=ctx.seed,
         returns=(Array((d,), kinds="f"), float, ListOf(float, epochs)))
     reference = ctx.memo("linreg/least_squares", lambda: _least_squares(ctx))
+    ctx.figure(per_epoch("Training RMSE after each epoch", {"your fit_linear_gd": history}, ylabel="RMSE (degrees F)",
+                         levels={"least squares (the lowest possible)": reference["train_rmse"]},
+                         caption="The history your fit_linear_gd returned, against the closed-form least-squares "
+                                 "fit's RMSE on the same training rows, which SGD should approach."))
     ctx.expect(bool(np.all(np.isfinite(w))) and np.isfinite(b),
                "the fitted w or b is not finite: did descent diverge? (standardise the features inside fit_linear_gd)")
     ctx.expect(all(np.isfinite(history)), f"the training RMSE history has non-finite values: {history[:5]} ...")

@@ -21,6 +21,8 @@ import torch
 from autograder.checks import Context, check
 from autograder.sandbox.expect import Array, DictOf, ListOf
 
+from ._figures import per_epoch
+
 MODULE = "numpy_mlp"
 BANNED = ("torch",)
 PARAMS = DictOf(Array(kinds="f", forms=("ndarray",)))  # what init_params, load_params ... return
@@ -201,6 +203,16 @@ def _fit(ctx: Context, config: dict[str, Any], X: np.ndarray, y: np.ndarray, X_v
                     returns=(PARAMS, {"train_loss": history_of, "val_error": history_of}))
 
 
+def _show_history(ctx: Context, history: Mapping[str, list[float]], config: Mapping[str, Any], n_val: int) -> None:
+    """The per-epoch history ``fit`` returned, as two figures: the training loss and the validation error."""
+    trained = f"fit with sizes {list(config['sizes'])}, lr {config['lr']:g}, batch size {config['batch_size']}"
+    ctx.figure(per_epoch("Training loss per epoch", {"your train_loss": history["train_loss"]}, ylabel="cross-entropy",
+                         caption=f"history['train_loss'] returned by {trained}: each epoch's mean batch loss."))
+    ctx.figure(per_epoch("Validation error per epoch", {"your val_error": history["val_error"]}, ylabel="error rate",
+                         caption=f"history['val_error'] returned by {trained}, on the {n_val} validation images "
+                                 "it was given."))
+
+
 def _cross_entropy(z: np.ndarray, y: np.ndarray) -> float:
     shifted = z - z.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -219,6 +231,7 @@ def train(ctx: Context) -> None:
     initial = ctx.call(f"{MODULE}.init_params", TRAIN_SIZES, seed=ctx.seed, returns=PARAMS)
     _expect_params(ctx, initial, TRAIN_SIZES, f"init_params({TRAIN_SIZES})")
     params, history = _fit(ctx, config, X, y, X_val, y_val)
+    _show_history(ctx, history, config, len(y_val))
     _expect_params(ctx, params, TRAIN_SIZES, "the trained parameters")
     for key in _keys(TRAIN_SIZES):
         ctx.expect(not np.array_equal(params[key], initial[key]),
@@ -275,6 +288,7 @@ def best_config(ctx: Context) -> None:
     data = ctx.data("mnist")
     params, history = _fit(ctx, {**config, "sizes": list(config["sizes"])}, data.train.X, data.train.y,
                            data.val.X, data.val.y)
+    _show_history(ctx, history, config, len(data.val.y))
     _expect_params(ctx, params, list(config["sizes"]), "the trained parameters")
     ctx.note(f"validation error after each epoch: {', '.join(f'{v:.4f}' for v in history['val_error'])}")
     # The worker never sees the held-out images: the judge runs its own forward pass on the trained parameters.

@@ -31,3 +31,14 @@ def sweep_subset(ctx: Context, data: Splits) -> tuple[np.ndarray, np.ndarray]:
     train = data.train
     rows = np.sort(np.random.default_rng(ctx.seed).choice(len(train.y), ctx.param("sweep_train_rows"), replace=False))
     return train.X[rows], train.y[rows]
+
+
+def full_image(data: Splits) -> tuple[np.ndarray, np.ndarray]:
+    """Every pixel's coordinates in row-major order (as :func:`~autograder.data.pixel_coords`) and the whole image
+    ``(H, W, C)``, put back together from the training and held-out pixels of an image data set."""
+    X, y = np.concatenate([data.train.X, data.test.X]), np.concatenate([data.train.y, data.test.y])
+    height, width = (len(np.unique(X[:, axis])) for axis in (0, 1))
+    rows, cols = (np.rint(X[:, axis] * max(size - 1, 1)).astype(int) for axis, size in ((0, height), (1, width)))
+    image = np.zeros((height, width, y.shape[1]), dtype=np.float32)
+    image[rows, cols] = y
+    return X[np.lexsort((X[:, 1], X[:, 0]))], image  # sorted by row, then column: row-major

@@ -9,12 +9,14 @@ import numpy as np
 import torch
 
 from autograder.checks import Context, check
+from autograder.checks.plots import Curve, Images, Lines
 from autograder.sandbox import Handle
 from autograder.sandbox.expect import Array, DictOf, ListOf
 
 LEARNT_FRACTION = 0.8  # after 3 SGD epochs the reference's validation loss is far below 0.8x the untrained one
 CONFIG_KEYS = ("hidden_sizes", "dropout", "lr", "epochs", "batch_size", "optimizer")
 HISTORY_KEYS = ("train_loss", "val_loss", "val_error")
+WRONG_DIGITS_SHOWN = 8
 VAL_LOSS_RTOL, VAL_LOSS_ATOL = 0.02, 1e-3
 """How far the reported final validation loss may be from the judge's: float32 on another device differs by
 ~1e-6; 2% also lets through a mean of batch means over unequal batches, never a made-up number."""
@@ -43,6 +45,25 @@ def _cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     return float(-log_probs[np.arange(len(labels)), labels].mean())
+
+
+def _history_figure(history: dict[str, list[float]]) -> Lines:
+    """The student's training and validation loss per epoch, as their ``train`` reported them."""
+    curves = [Curve(name, np.arange(1, len(history[key]) + 1), np.asarray(history[key], dtype=float))
+              for key, name in (("train_loss", "training loss"), ("val_loss", "validation loss"))]
+    return Lines("Your loss per epoch (as train reported it)", curves, xlabel="epoch", ylabel="cross-entropy")
+
+
+def _wrong_digits_figure(images: np.ndarray, predicted: np.ndarray, wrong: np.ndarray) -> Images | None:
+    """A few held-out digits the student's model gets wrong, each captioned with its prediction only (never the true
+    label); ``None`` when it gets none wrong."""
+    if not wrong.any():
+        return None
+    shown = np.flatnonzero(wrong)[:WRONG_DIGITS_SHOWN]
+    return Images("Held-out digits your model gets wrong", [images[i].reshape(28, 28) for i in shown],
+                  [f"yours: {int(predicted[i])}" for i in shown],
+                  caption=f"{len(shown)} of the {int(wrong.sum())} held-out digits it misclassifies, "
+                          f"with your model's prediction.")
 
 
 @check("mnist_mlp", "build_mlp", "build_mlp: 784 inputs, 10 logits, the requested layers, a nonlinearity")
@@ -77,6 +98,7 @@ def train_history(ctx: Context) -> None:
     history = ctx.call("mnist_mlp.train", model, data.train.X[:n], data.train.y[:n], X_val, y_val,
                        lr=0.05, epochs=epochs, batch_size=64, optimizer="sgd", device=ctx.device, seed=ctx.seed,
                        returns={key: ListOf(float, epochs) for key in HISTORY_KEYS})
+    ctx.figure(_history_figure(history))
     for key in HISTORY_KEYS:
         ctx.expect(all(np.isfinite(v) for v in history[key]), f"{key} has non-finite values: {history[key]}")
     ctx.expect(all(0.0 <= v <= 1.0 for v in history["val_error"]),
@@ -145,7 +167,11 @@ def best_config(ctx: Context) -> None:
     # The worker sees held-out images only; the judge holds the labels.
     predicted = np.asarray(ctx.call("mnist_mlp.predict", model, data.test.X, device=ctx.device,
                                     returns=_labels(len(data.test.X))))
-    ctx.expect_threshold("mnist_test_error", float(np.mean(predicted != data.test.y)), "held-out error rate")
+    wrong = predicted != data.test.y
+    figure = _wrong_digits_figure(data.test.X, predicted, wrong)
+    if figure is not None:
+        ctx.figure(figure)
+    ctx.expect_threshold("mnist_test_error", float(np.mean(wrong)), "held-out error rate")
 
 
 @check("mnist_mlp", "model_round_trip",

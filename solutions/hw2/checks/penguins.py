@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from autograder.checks import Context, check
+from autograder.checks.plots import Confusion
 from autograder.sandbox import Handle
 from autograder.sandbox.expect import Array
 
@@ -46,9 +47,22 @@ def _held_out(ctx: Context) -> tuple[pd.DataFrame, pd.Series]:
     return _data.penguin_features(test, columns)
 
 
-def _rule_accuracy(ctx: Context, rule: str, X: pd.DataFrame, is_gentoo: np.ndarray) -> float:
+def _confusion_counts(true: np.ndarray, predicted: np.ndarray, labels: list[Any]) -> np.ndarray:
+    """``counts[i, j]``: how many rows of true class ``labels[i]`` are predicted as ``labels[j]`` (predictions that are
+    none of the labels are not counted)."""
+    counts = np.zeros((len(labels), len(labels)), dtype=int)
+    for i, truth in enumerate(labels):
+        for j, guess in enumerate(labels):
+            counts[i, j] = int(np.sum((true == truth) & (predicted == guess)))
+    return counts
+
+
+def _judge_rule(ctx: Context, rule: str, X: pd.DataFrame, is_gentoo: np.ndarray) -> float:
+    """Ask the student's rule about the held-out rows, show its confusion table, return its accuracy."""
     got = np.asarray(ctx.call(f"penguins.{rule}", X,
                               returns=Array(is_gentoo.shape, kinds="b", forms=("ndarray", "tensor", "series"))))
+    ctx.figure(Confusion(f"{rule} on the held-out rows", ["Gentoo", "not Gentoo"],
+                         _confusion_counts(is_gentoo, got.astype(bool), [True, False])))
     return float(np.mean(got == is_gentoo))
 
 
@@ -56,7 +70,7 @@ def _rule_accuracy(ctx: Context, rule: str, X: pd.DataFrame, is_gentoo: np.ndarr
        thresholds=("gentoo_rule_accuracy",))
 def is_gentoo(ctx: Context) -> None:
     X, y = _held_out(ctx)
-    accuracy = _rule_accuracy(ctx, "is_gentoo", X, (y == "Gentoo").to_numpy())
+    accuracy = _judge_rule(ctx, "is_gentoo", X, (y == "Gentoo").to_numpy())
     ctx.expect_threshold("gentoo_rule_accuracy", accuracy, "held-out accuracy")
 
 
@@ -64,8 +78,8 @@ def is_gentoo(ctx: Context) -> None:
        thresholds=("gentoo_rule_no_flipper_accuracy",))
 def is_gentoo_without_flipper(ctx: Context) -> None:
     X, y = _held_out(ctx)
-    accuracy = _rule_accuracy(ctx, "is_gentoo_without_flipper", X.drop(columns=["flipper_length_mm"]),
-                              (y == "Gentoo").to_numpy())
+    accuracy = _judge_rule(ctx, "is_gentoo_without_flipper", X.drop(columns=["flipper_length_mm"]),
+                           (y == "Gentoo").to_numpy())
     ctx.expect_threshold("gentoo_rule_no_flipper_accuracy", accuracy, "held-out accuracy")
 
 
@@ -80,4 +94,9 @@ def classifier(ctx: Context) -> None:
     X_test, y_test = _held_out(ctx)
     ctx.call_method(estimator, "fit", X_train, y_train)
     predicted = np.asarray(ctx.call_method(estimator, "predict", X_test, returns=Array(y_test.shape))).astype(str)
+    truth = y_test.to_numpy().astype(str)
+    species = sorted(set(y_train.astype(str)))
+    others = int(np.sum(~np.isin(predicted, species)))
+    ctx.figure(Confusion("Your classifier on the held-out rows", species, _confusion_counts(truth, predicted, species),
+                         caption=f"{others} predictions were none of the species." if others else ""))
     ctx.expect_threshold("classifier_accuracy", float(np.mean(predicted == y_test.to_numpy())), "held-out accuracy")

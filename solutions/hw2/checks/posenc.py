@@ -5,11 +5,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from autograder.checks import Context, check
-from autograder.sandbox import Handle
+from autograder.checks import CheckFailed, Context, check
+from autograder.checks.plots import Images
+from autograder.sandbox import Handle, StudentError
 from autograder.sandbox.expect import Array, DictOf
 
+from . import _data
+
 MAX_FREQS = 16
+FIT_CAPTION = "Fitted on a quarter of the pixels (even rows and columns); the other pixels are predicted."
 
 
 def reference_encoding(coords: np.ndarray, num_freqs: int) -> np.ndarray:
@@ -41,7 +45,8 @@ def coord_mlp(ctx: Context) -> None:
 
 
 def _held_out_psnr(ctx: Context, num_freqs: int) -> float:
-    """Fit on the training pixels in the worker, predict the held-out pixels, PSNR by the judge."""
+    """Fit on the training pixels in the worker, predict the held-out pixels, PSNR by the judge; the fitted model's
+    whole image is kept for the figures (:func:`_fitted_image`)."""
     key = f"psnr/{num_freqs}"
     if key not in ctx.shared:
         data = ctx.data("image")
@@ -52,7 +57,38 @@ def _held_out_psnr(ctx: Context, num_freqs: int) -> float:
                              returns=Array(data.test.y.shape, kinds="f", forms=("tensor",)))
         mse = float(np.mean((predicted.double().numpy().clip(0, 1) - data.test.y) ** 2))
         ctx.shared[key] = 10 * np.log10(1.0 / max(mse, 1e-12))
+        ctx.shared[f"image/{num_freqs}"] = _predict_image(ctx, model, num_freqs)
     return ctx.shared[key]
+
+
+def _original(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Every pixel's coordinates and the whole image, rebuilt once per run from the data set's two parts."""
+    return ctx.memo("posenc/full_image", lambda: _data.full_image(ctx.data("image")))
+
+
+def _predict_image(ctx: Context, model: Handle, num_freqs: int) -> np.ndarray | None:
+    """The fitted model's colours at every pixel, as an image (``None`` if that extra call fails: it is only for a
+    figure and must not change the outcome)."""
+    coords, image = _original(ctx)
+    try:
+        predicted = ctx.call("posenc.predict_colors", model, coords, num_freqs, device=ctx.device,
+                             returns=Array((len(coords), image.shape[-1]), kinds="f", forms=("tensor",)))
+    except (StudentError, CheckFailed):
+        return None
+    return predicted.double().numpy().reshape(image.shape).clip(0, 1)
+
+
+def _fitted_image(ctx: Context, num_freqs: int) -> np.ndarray | None:
+    """The whole image predicted by the model fitted with ``num_freqs`` (after :func:`_held_out_psnr`)."""
+    return ctx.shared.get(f"image/{num_freqs}")
+
+
+def _images_figure(ctx: Context, title: str, fits: dict[str, int]) -> None:
+    """Show the original beside the images predicted by the fits ``{caption: num_freqs}`` that produced one."""
+    shown = {caption: _fitted_image(ctx, n) for caption, n in fits.items()}
+    shown = {caption: image for caption, image in shown.items() if image is not None}
+    if shown:
+        ctx.figure(Images(title, [_original(ctx)[1], *shown.values()], ["original", *shown], caption=FIT_CAPTION))
 
 
 def _best_num_freqs(ctx: Context) -> tuple[int, str | None]:
@@ -71,6 +107,7 @@ def fit_quality(ctx: Context) -> None:
     psnr = _held_out_psnr(ctx, best)
     if problem:
         ctx.fail(problem)
+    _images_figure(ctx, "Your image fitted with BEST_NUM_FREQS", {f"yours (L={best})": best})
     ctx.expect_threshold("posenc_psnr_db", psnr, f"held-out PSNR with {best} frequencies")
 
 
@@ -79,7 +116,10 @@ def fit_quality(ctx: Context) -> None:
 def encoding_gain(ctx: Context) -> None:
     best, problem = _best_num_freqs(ctx)
     without = _held_out_psnr(ctx, 0)
+    with_best = _held_out_psnr(ctx, best)
+    fits = {"no encoding (L=0)": 0, **({f"yours (L={best})": best} if best else {})}
+    _images_figure(ctx, "No encoding against BEST_NUM_FREQS", fits)
     if problem:
         ctx.fail(problem)
-    ctx.expect_threshold("posenc_gain_db", _held_out_psnr(ctx, best) - without,
+    ctx.expect_threshold("posenc_gain_db", with_best - without,
                          f"PSNR gain of {best} frequencies over none ({without:.2f} dB)")

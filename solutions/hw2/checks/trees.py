@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from autograder.checks import Context, check
+from autograder.checks.plots import Curve, Lines
 from autograder.sandbox import StudentError
 
 from . import _data
@@ -38,6 +40,22 @@ def _reference_sweep(kind: str, depths: list[int], seed: int, X: np.ndarray, y: 
     return result
 
 
+def _sweep_figure(kind: str, depths: list[int], got: Any, want: dict[str, list[float]]) -> Lines:
+    """The student's training and validation RMSE against depth (each where it is a series of the right length),
+    over the judge's own curves."""
+    curves = []
+    for key, name in (("train_rmse", "training"), ("val_rmse", "validation")):
+        try:
+            values = np.asarray(got[key], dtype=float) if isinstance(got, dict) and key in got else None
+        except (TypeError, ValueError):
+            values = None
+        if values is not None and values.shape == (len(depths),):
+            curves.append(Curve(f"your {name} RMSE", depths, values))
+        curves.append(Curve(f"reference {name} RMSE", depths, want[key], reference=True))
+    return Lines(f"{kind}: RMSE against depth", curves, xlabel="max_depth", ylabel="RMSE (degrees F)",
+                 caption="Dashed grey: the grader's own sweep with scikit-learn on the same rows.")
+
+
 def _depth_sweep_check(kind: str) -> Callable[[Context], None]:
     @check("trees", f"depth_sweep_{kind}", f"depth_sweep('{kind}', ...) matches scikit-learn on a grader-chosen subset",
            params=("sweep_train_rows", "sweep_depths", "sweep_atol"))
@@ -49,6 +67,7 @@ def _depth_sweep_check(kind: str) -> Callable[[Context], None]:
         got = ctx.call("trees.depth_sweep", kind, depths, X, y, val.X, val.y, seed=ctx.seed)
         want = ctx.reference(f"trees/sweep/{kind}",
                              lambda: _reference_sweep(kind, depths, ctx.seed, X, y, val.X, val.y))
+        ctx.figure(_sweep_figure(kind, depths, got, want))
         ctx.expect_type(got, dict, "depth_sweep(...)")
         atol = float(ctx.param("sweep_atol"))
         for key in ("train_rmse", "val_rmse"):

@@ -1,0 +1,78 @@
+"""A batch prepares each job's next submission while it grades the current one: the next worker starts warm.
+
+``prepare_submission(..., warm=True)`` starts the worker in the background before any check runs; grading the
+prepared submission then uses that worker, and the scratch folder goes when it is done (or when a prepared
+submission is closed unused). A batch with one job grades every submission exactly once, in any case.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.config import load_course
+from autograder.grading.batch import BatchOptions, grade_batch
+from autograder.grading.grader import Grader, load_grader
+from autograder.grading.runner import grade_prepared, prepare_submission
+from autograder.grading.submissions import Submission, find_modules
+from autograder.sandbox import WorkerSession
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE = ROOT / "tests" / "engine_course" / "course.yml"
+GOOD = "def add(a, b):\n    return a + b\n\n\ndef slow():\n    return 'done'\n"
+
+
+@pytest.fixture(scope="module")
+def grader() -> Grader:
+    return load_grader(load_course(COURSE), "demo", reference_cache=False)
+
+
+def student(root: Path, name: str, source: str = GOOD) -> Submission:
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "calc.py").write_text(source)
+    return Submission(name, folder, find_modules(folder, ["calc"]))
+
+
+def test_a_warm_prepared_submission_starts_its_worker_before_any_check(grader: Grader, tmp_path: Path) -> None:
+    prepared = prepare_submission(grader, student(tmp_path, "ann"), scratch_root=tmp_path, warm=True)
+    assert prepared.worker is not None and prepared.scratch is not None
+    deadline = time.monotonic() + 120
+    while not prepared.worker.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert prepared.worker.started  # no call was made: the background start did it
+    scratch = prepared.scratch
+    result = grade_prepared(grader, prepared)
+    assert result.score == result.max_score == 4
+    assert not scratch.exists() and not prepared.worker.started
+
+
+def test_a_prepared_submission_closed_unused_leaves_nothing(grader: Grader, tmp_path: Path) -> None:
+    prepared = prepare_submission(grader, student(tmp_path, "bo"), scratch_root=tmp_path, warm=True)
+    prepared.close()
+    assert prepared.scratch is not None and not prepared.scratch.exists()
+    assert prepared.worker is not None and not prepared.worker.started
+
+
+def test_one_job_grades_every_submission_once(grader: Grader, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTOGRADER_KEY_FILE", str(tmp_path / "record.key"))
+    subs = [student(tmp_path / "class", f"s{i}", GOOD if i % 2 else GOOD.replace("a + b", "a - b"))
+            for i in range(4)]
+    subs.append(Submission("empty", tmp_path / "class", {}))
+    results = grade_batch(grader, subs, BatchOptions(out=tmp_path / "out", jobs=1, report=False))
+    assert [r.submission_id for r in results] == ["s0", "s1", "s2", "s3", "empty"]
+    assert [r.score for r in results] == [1, 4, 1, 4, 0]
+
+
+def test_a_worker_without_torch_preloaded_imports_it_only_when_the_student_does(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text("import sys\n\n\ndef loaded():\n    return 'torch' in sys.modules\n\n\n"
+                                   "def draw():\n    import torch\n    return float(torch.rand(1))\n")
+    with WorkerSession(tmp_path, ["m"], scratch=tmp_path / "lazy", preload_torch=False) as lazy, \
+            WorkerSession(tmp_path, ["m"], scratch=tmp_path / "eager") as eager:
+        assert lazy.call("m.loaded", timeout=60).value is False
+        assert eager.call("m.loaded", timeout=60).value is True
+        lazy.call("m.draw", timeout=120)  # imports torch: unseeded, as documented
+        assert lazy.call("m.draw", timeout=60).value == eager.call("m.draw", timeout=60).value  # seeded from then on
