@@ -10,8 +10,6 @@ answers is tested quickly, without a worker.
 from __future__ import annotations
 
 import base64
-import io
-import math
 import re
 import sys
 from pathlib import Path
@@ -19,21 +17,16 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from figure_grading import PNG_MAGIC, Graded, grade_reference, pixels
 
 from autograder.checks import load_checks
-from autograder.checks.context import Context
-from autograder.checks.plots import Confusion, Images, Lines, Plot
+from autograder.checks.plots import Confusion, Images, Lines
 from autograder.config import load_course
 from autograder.data import image_splits
-from autograder.grading.grader import Grader, load_grader
-from autograder.grading.runner import grade_submission
-from autograder.grading.submissions import Submission, find_modules
 from autograder.results.drawing import draw
-from autograder.results.records import CheckResult
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = load_course(ROOT / "course.yml")
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FIGURES: dict[str, type] = {
     "trees.depth_sweep_tree": Lines,
     "trees.depth_sweep_forest": Lines,
@@ -51,46 +44,10 @@ FIGURES: dict[str, type] = {
 pytestmark = pytest.mark.skipif("hw2" not in COURSE.assignments, reason="course.yml has no hw2")
 
 
-class Graded:
-    """The grading result of each check, the plots each declared, and the grader (for its data)."""
-
-    def __init__(self, grader: Grader, results: dict[str, CheckResult], plots: dict[str, list[Plot]]) -> None:
-        self.grader, self.results, self.plots = grader, results, plots
-
-
-def grade_reference() -> Graded:
-    """Grade the reference solution on the smoke profile, only the checks of :data:`FIGURES` (one BLAS thread: the
-    tests' machines are shared, where threaded BLAS is many times slower)."""
-    config = COURSE.assignment("hw2")
-    tasks = sorted({check_id.split(".", 1)[0] for check_id in FIGURES})
-    grader = load_grader(COURSE, "hw2", "smoke", tasks=tasks)
-    grader.checks = [spec for spec in grader.checks if spec.id in FIGURES]
-    plots: dict[str, list[Plot]] = {}
-    draw = Context.figure
-
-    def record(ctx: Context, plot: Plot) -> None:
-        plots.setdefault(ctx.spec.id, []).append(plot)
-        draw(ctx, plot)
-
-    solution = COURSE.path(config.solution)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Context, "figure", record)
-        result = grade_submission(grader, Submission("solution", solution, find_modules(solution, config.modules)),
-                                  budget_s=math.inf, threads=1)
-    return Graded(grader, {check.id: check for check in result.checks}, plots)
-
-
 @pytest.fixture(scope="module")
 def graded() -> Graded:
-    return grade_reference()
-
-
-def _pixels(png_base64: str) -> np.ndarray:
-    from matplotlib.image import imread
-
-    png = base64.b64decode(png_base64)
-    assert png.startswith(PNG_MAGIC)
-    return imread(io.BytesIO(png), format="png")
+    # one BLAS thread: the tests' machines are shared, where threaded BLAS is many times slower
+    return grade_reference(COURSE, "hw2", FIGURES, threads=1)
 
 
 @pytest.mark.slow
@@ -100,9 +57,9 @@ def test_check_shows_a_figure(graded: Graded, check_id: str) -> None:
     assert result.passed, (result.status, result.message[:500])  # figures only add: the reference still passes
     assert result.plots, f"{check_id} showed no figure"
     for figure in result.plots:
-        pixels = _pixels(figure.png_base64)
-        assert pixels.ndim == 3 and pixels.shape[0] > 50 and pixels.shape[1] > 50
-        assert float(pixels[..., :3].std()) > 0.01, f"{check_id}: figure {figure.title!r} is a single colour"
+        image = pixels(figure)
+        assert image.ndim == 3 and image.shape[0] > 50 and image.shape[1] > 50
+        assert float(image[..., :3].std()) > 0.01, f"{check_id}: figure {figure.title!r} is a single colour"
     kinds = {type(plot) for plot in graded.plots[check_id]}
     assert FIGURES[check_id] in kinds, kinds
     assert len(result.plots) == len(graded.plots[check_id])  # every declared figure could be drawn

@@ -6,25 +6,17 @@ listed. The plots are recorded as the checks declare them (``Context.figure``), 
 
 from __future__ import annotations
 
-import base64
-import io
-import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+from figure_grading import Graded, grade_reference, pixels
 
-from autograder.checks.context import Context
-from autograder.checks.plots import Lines, Plot, Surface
+from autograder.checks.plots import Lines, Surface
 from autograder.config import load_course
-from autograder.grading.grader import load_grader
-from autograder.grading.runner import grade_submission
-from autograder.grading.submissions import Submission, find_modules
-from autograder.results.records import CheckResult
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = load_course(ROOT / "course.yml")
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FIGURES: dict[str, list[type]] = {
     "descent.gradient_descent": [Surface],
     "descent.step_sizes": [Surface],
@@ -39,50 +31,26 @@ pytestmark = [pytest.mark.slow,
 
 
 @pytest.fixture(scope="module")
-def graded() -> tuple[dict[str, CheckResult], dict[str, list[Plot]]]:
+def graded() -> Graded:
     """The result of each check of :data:`FIGURES` on the reference solution, and the plots each declared."""
-    config = COURSE.assignment("hw1")
-    tasks = sorted({check_id.split(".", 1)[0] for check_id in FIGURES})
-    grader = load_grader(COURSE, "hw1", "smoke", tasks=tasks)
-    grader.checks = [spec for spec in grader.checks if spec.id in FIGURES]
-    plots: dict[str, list[Plot]] = {}
-    draw = Context.figure
-
-    def record(ctx: Context, plot: Plot) -> None:
-        plots.setdefault(ctx.spec.id, []).append(plot)
-        draw(ctx, plot)
-
-    solution = COURSE.path(config.solution)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Context, "figure", record)
-        result = grade_submission(grader, Submission("solution", solution, find_modules(solution, config.modules)),
-                                  budget_s=math.inf)
-    return {check.id: check for check in result.checks}, plots
-
-
-def _pixels(png_base64: str) -> np.ndarray:
-    from matplotlib.image import imread
-
-    png = base64.b64decode(png_base64)
-    assert png.startswith(PNG_MAGIC)
-    return imread(io.BytesIO(png), format="png")
+    return grade_reference(COURSE, "hw1", FIGURES)
 
 
 @pytest.mark.parametrize("check_id", sorted(FIGURES))
-def test_check_shows_its_figures(graded: tuple[dict[str, CheckResult], dict[str, list[Plot]]], check_id: str) -> None:
-    results, plots = graded
+def test_check_shows_its_figures(graded: Graded, check_id: str) -> None:
+    results, plots = graded.results, graded.plots
     result = results[check_id]
     assert result.passed, (result.status, result.message[:500])  # figures only add: the reference still passes
     assert [type(plot) for plot in plots.get(check_id, [])] == FIGURES[check_id]
     assert len(result.plots) == len(FIGURES[check_id])  # every declared figure could be drawn
     for figure in result.plots:
-        pixels = _pixels(figure.png_base64)
-        assert pixels.ndim == 3 and pixels.shape[0] > 50 and pixels.shape[1] > 50
-        assert float(pixels[..., :3].std()) > 0.01, f"{check_id}: figure {figure.title!r} is a single colour"
+        image = pixels(figure)
+        assert image.ndim == 3 and image.shape[0] > 50 and image.shape[1] > 50
+        assert float(image[..., :3].std()) > 0.01, f"{check_id}: figure {figure.title!r} is a single colour"
 
 
-def test_step_sizes_show_one_walk_per_step_size(graded: tuple[dict[str, CheckResult], dict[str, list[Plot]]]) -> None:
-    (surface,) = graded[1]["descent.step_sizes"]
+def test_step_sizes_show_one_walk_per_step_size(graded: Graded) -> None:
+    (surface,) = graded.plots["descent.step_sizes"]
     assert isinstance(surface, Surface)
     assert [path.label.split(": lr = ")[0] for path in surface.paths] == ["too_small", "good", "too_large"]
     low, high = float(np.min(surface.x)), float(np.max(surface.x))
@@ -91,8 +59,8 @@ def test_step_sizes_show_one_walk_per_step_size(graded: tuple[dict[str, CheckRes
     assert np.shape(surface.z) == (len(surface.y), len(surface.x))
 
 
-def test_loss_curves_are_the_returned_histories(graded: tuple[dict[str, CheckResult], dict[str, list[Plot]]]) -> None:
-    plots = graded[1]
+def test_loss_curves_are_the_returned_histories(graded: Graded) -> None:
+    plots = graded.plots
     (linreg,) = plots["linreg.fit"]
     assert isinstance(linreg, Lines)
     assert [curve.reference for curve in linreg.curves] == [False, True]  # theirs, then the least-squares level

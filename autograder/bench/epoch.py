@@ -10,7 +10,6 @@ module, which stays in the worker) or in the mapping of arrays the build functio
 from __future__ import annotations
 
 import math
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import numpy as np
 
 from ..config import AssignmentConfig, BenchEpochConfig
 from ..sandbox import Handle, Isolation, WorkerSession
-from .worker import PROBE, limits_of, reference_copy, thread_env
+from .worker import PROBE, limits_of, reference_copy, scratch_folder, thread_env
 
 MATMUL_N = 2048
 TIMEOUT_S = 1800.0
@@ -66,9 +65,9 @@ def measure_epoch(solution: Path, config: AssignmentConfig, epoch: BenchEpochCon
     y = rng.integers(0, epoch.classes, size=rows)
     X_val = rng.random((epoch.val_rows, epoch.inputs), dtype=np.float32)
     y_val = rng.integers(0, epoch.classes, size=epoch.val_rows)
-    with tempfile.TemporaryDirectory(prefix="bench-epoch-") as tmp:
-        folder = reference_copy(solution, config.modules, Path(tmp) / "submission", with_probe=True)
-        with WorkerSession(folder, [*config.modules, PROBE], scratch=Path(tmp) / "scratch", limits=limits_of(config),
+    with scratch_folder("bench-epoch-") as tmp:
+        folder = reference_copy(solution, config.modules, tmp / "submission", with_probe=True)
+        with WorkerSession(folder, [*config.modules, PROBE], scratch=tmp / "scratch", limits=limits_of(config),
                            isolation=isolation, env=thread_env()) as worker:
             settings = worker.get(epoch.config, timeout=TIMEOUT_S).value
             if not isinstance(settings, Mapping):

@@ -11,7 +11,8 @@ import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,15 @@ def reference_copy(solution: Path, modules: Sequence[str], into: Path, *, with_p
     if with_probe:
         shutil.copyfile(Path(probe.__file__), into / f"{PROBE}.py")
     return into
+
+
+@contextmanager
+def scratch_folder(prefix: str) -> Iterator[Path]:
+    """A temporary folder that a worker running as another user can pass through (0711), as the grader's own
+    scratch folders are (:func:`~autograder.grading.runner.prepare_submission`)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        os.chmod(tmp, 0o711)
+        yield Path(tmp)
 
 
 def thread_env(threads: int | None = None) -> dict[str, str]:
@@ -76,9 +86,9 @@ def time_worker(solution: Path, config: AssignmentConfig, isolation: Isolation |
                 repeats: int = 5) -> WorkerFigures:
     """Time a worker holding the reference's modules: its start-up, a small call, the assignment's ``bench.call``
     with a 6000 x 784 float32 array and that array sent each way."""
-    with tempfile.TemporaryDirectory(prefix="bench-worker-") as tmp:
-        folder = reference_copy(solution, config.modules, Path(tmp) / "submission", with_probe=True)
-        with WorkerSession(folder, [*config.modules, PROBE], scratch=Path(tmp) / "scratch", limits=limits_of(config),
+    with scratch_folder("bench-worker-") as tmp:
+        folder = reference_copy(solution, config.modules, tmp / "submission", with_probe=True)
+        with WorkerSession(folder, [*config.modules, PROBE], scratch=tmp / "scratch", limits=limits_of(config),
                            isolation=isolation, env=thread_env()) as worker:
             start = time.perf_counter()
             device = worker.device  # starts the worker
@@ -113,8 +123,8 @@ def startup_by_level(solution: Path, modules: Sequence[str], repeats: int = 3) -
             continue
         times = []
         for _ in range(repeats):
-            with tempfile.TemporaryDirectory(prefix="bench-") as tmp, \
-                    WorkerSession(solution, modules, scratch=Path(tmp), isolation=isolation) as worker:
+            with scratch_folder("bench-") as tmp, \
+                    WorkerSession(solution, modules, scratch=tmp / "scratch", isolation=isolation) as worker:
                 start = time.perf_counter()
                 worker.device  # noqa: B018 - starts the worker
                 times.append(time.perf_counter() - start)

@@ -36,25 +36,22 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any, NoReturn
 
-from .codec import CodecError, Decoder, Encoder, Exchange, Handle, ReplyCheck
-from .errors import LimitExceeded, ProtocolError, WorkerCrashed, WorkerError, WorkerTimeout
+from .codec import Decoder, Encoder, Exchange, Handle, ReplyCheck
+from .conversation import Conversation
+from .errors import LimitExceeded, ProtocolError, WorkerCrashed, WorkerError
 from .isolation import Isolation
 from .limits import Limits
-from .output import read_output
 from .process import WorkerProcess, start_worker
-from .protocol import Closed, Expired, Gone, Refused, check_error, parse_reply
 from .scratch import Layout, clear_folder
 from .sent import SentArrays
 from .unconfined import NoIsolation
 from .user import UserIsolation, resolve_user
-from .watchdog import INTERVAL_S
 
 __all__ = ["Reply", "WorkerSession"]
 
 log = logging.getLogger(__name__)
 
 _MIB = 1024 * 1024
-_EXIT_GRACE_S = 5.0  # after EOF on the reply pipe, how long a dying worker may take to become reapable
 
 
 @dataclass
@@ -124,6 +121,7 @@ class WorkerSession:
         self._layout = Layout(Path(scratch).resolve())
         self._env = self._layout.environment(gpu, env)
         self._old_tokens: set[str] = set()
+        self._talk = Conversation(limits, self._discard)
         self._sent = SentArrays()  # large read-only arguments already in the current worker's exchange folder
         self._generation = 0
         self._request_id = 0
@@ -324,7 +322,7 @@ class WorkerSession:
                 error = LimitExceeded(*violation)
             else:
                 error = WorkerCrashed(f"{worker.death()} between calls")
-            error.output = self._output(worker, mark)
+            error.output = self._talk.output(worker, mark)
             raise error
         return self._adopt_pending() or self._start()
 
@@ -350,9 +348,9 @@ class WorkerSession:
         """Wait for a spawned worker's hello and check it; the worker becomes the session's."""
         try:
             startup = self.limits.startup_timeout_s
-            hello = self._receive(worker, time.monotonic() + startup, None, timeout=startup, starting=True)
+            hello = self._talk.receive(worker, time.monotonic() + startup, None, timeout=startup, starting=True)
         except WorkerError as exc:
-            exc.output = self._output(worker, 0)
+            exc.output = self._talk.output(worker, 0)
             raise
         except BaseException:
             self._discard(worker)
@@ -383,8 +381,7 @@ class WorkerSession:
 
     def _fail(self, worker: WorkerProcess, error: WorkerError) -> NoReturn:
         """Discard the worker and raise ``error`` (a reply we cannot trust leaves the worker in an unknown state)."""
-        self._discard(worker)
-        raise error
+        self._talk.fail(worker, error)
 
     # -- one request -------------------------------------------------------------------------------------------
 
@@ -426,19 +423,19 @@ class WorkerSession:
             started = time.monotonic()
             deadline = started + timeout
             try:
-                self._expect_silence(worker)
-                self._send(worker, data, deadline, timeout)
-                reply = self._receive(worker, deadline, (request_id, nonce), timeout=timeout)
-                value = self._interpret(worker, reply, decoder)
-                self._check_limits(worker)
+                self._talk.expect_silence(worker)
+                self._talk.send(worker, data, deadline, timeout)
+                reply = self._talk.receive(worker, deadline, (request_id, nonce), timeout=timeout)
+                value = self._talk.interpret(worker, reply, decoder)
+                self._talk.check_limits(worker)
             except WorkerError as exc:
-                exc.output = self._output(worker, start)
+                exc.output = self._talk.output(worker, start)
                 raise
             except BaseException:
                 self._discard(worker)  # interrupted mid-request: the worker's state is unknown
                 raise
             seconds = time.monotonic() - started
-            output = self._output(worker, start)
+            output = self._talk.output(worker, start)
             worker.output_mark = worker.log_size()
             return Reply(value=value, output=output, seconds=seconds)
         finally:
@@ -451,83 +448,3 @@ class WorkerSession:
         if handle.worker in self._old_tokens:
             raise ProtocolError(f"handle #{handle.id} ({handle.type}) belongs to a worker that was restarted")
         raise ProtocolError(f"handle #{handle.id} ({handle.type}) does not belong to this session's worker")
-
-    def _expect_silence(self, worker: WorkerProcess) -> None:
-        """Between calls the reply pipe must be empty: anything there was forged, or is the real reply to a call
-        whose answer a student forged (the worker can no longer be trusted)."""
-        if worker.channel.pending():
-            if worker.channel.drain_is_eof():
-                worker.wait_exit(_EXIT_GRACE_S)
-                self._fail_dead(worker)
-            self._fail(worker, ProtocolError("unexpected data on the reply pipe between calls (forged reply?)"))
-
-    def _send(self, worker: WorkerProcess, data: bytes, deadline: float, timeout: float) -> None:
-        try:
-            worker.channel.send(data, deadline, worker.alive, INTERVAL_S)
-        except Expired:
-            self._fail(worker, WorkerTimeout(timeout))
-        except (Closed, Gone):
-            worker.wait_exit(_EXIT_GRACE_S)
-            self._fail_dead(worker)
-
-    def _receive(self, worker: WorkerProcess, deadline: float, expected: tuple[int, str] | None, *,
-                 timeout: float, starting: bool = False) -> dict[str, Any]:
-        """Wait for the next reply line and check it answers ``expected`` ``(id, nonce)`` (``None``: the hello)."""
-        def alive() -> bool:
-            return worker.watchdog.violation is None and worker.alive()
-
-        try:
-            line = worker.channel.receive(deadline, alive, INTERVAL_S)
-        except Expired:
-            self._fail(worker, WorkerTimeout(timeout))
-        except Closed:
-            if not worker.wait_exit(_EXIT_GRACE_S):
-                self._fail(worker, ProtocolError("worker closed its reply pipe"))
-            self._fail_dead(worker, starting=starting)
-        except Gone:
-            self._fail_dead(worker, starting=starting)
-        except ProtocolError as exc:
-            self._fail(worker, exc)
-        try:
-            return parse_reply(line, expected)
-        except ProtocolError as exc:
-            self._fail(worker, exc)
-
-    def _fail_dead(self, worker: WorkerProcess, *, starting: bool = False) -> NoReturn:
-        """Discard a worker that died (or was killed by the watchdog) and raise the matching error."""
-        self._discard(worker)
-        violation = worker.watchdog.violation
-        if violation is not None:
-            raise LimitExceeded(*violation)
-        suffix = " during start-up" if starting else ""
-        raise WorkerCrashed(worker.death() + suffix)
-
-    def _interpret(self, worker: WorkerProcess, reply: dict[str, Any], decoder: Decoder) -> Any:
-        """The value of a well-formed reply, or the error it reports."""
-        if reply.get("ok") is True:
-            if "value" not in reply:
-                self._fail(worker, ProtocolError("reply without a value"))
-            try:
-                return decoder.decode(reply["value"])
-            except CodecError as exc:
-                self._fail(worker, ProtocolError(f"malformed value in reply: {exc}"))
-        try:
-            check_error(reply)
-        except Refused:
-            raise  # the worker refused a request it could not understand; it is fine
-        except ProtocolError as exc:
-            self._fail(worker, exc)
-        raise AssertionError("check_error always raises")  # pragma: no cover
-
-    def _check_limits(self, worker: WorkerProcess) -> None:
-        """After a reply: the call fails if the worker exceeded a limit meanwhile."""
-        worker.watchdog.check_disk()
-        violation = worker.watchdog.violation
-        if violation is not None:
-            self._fail(worker, LimitExceeded(*violation))
-        size = worker.log_size()
-        if size > self.limits.max_log_bytes:
-            self._fail(worker, LimitExceeded("output", f"{size} bytes of output > {self.limits.max_log_bytes} bytes"))
-
-    def _output(self, worker: WorkerProcess, start: int) -> str:
-        return read_output(worker.log_path, start, self.limits.output_bytes)
