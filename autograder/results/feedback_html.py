@@ -17,7 +17,7 @@ from .html import escape, page, table
 from .records import CheckResult, RenderedFigure, SubmissionResult
 from .student_view import STATUS_LABEL, hidden_line, shown_checks, task_maxima, when_shown
 
-__all__ = ["FEEDBACK_HTML", "figure_html", "render_feedback_html", "write_feedback_html"]
+__all__ = ["FEEDBACK_HTML", "check_details", "figure_html", "render_feedback_html", "write_feedback_html"]
 
 FEEDBACK_HTML = "feedback.html"
 _STYLE = """.pass{color:#176b2c}.fail{color:#a00}section.check{border-top:1px solid #ddd;margin-top:1.5em}
@@ -52,21 +52,27 @@ def _overview(result: SubmissionResult) -> str:
     return table(["task / check", "points", "result"], rows, numeric={1})
 
 
+def check_details(check: CheckResult, figures: list[str] | None = None) -> list[str]:
+    """What happened in a check, as HTML fragments: the judge's message, the notes, the figures (``figures``: other
+    fragments in their place, e.g. a line saying they were left out) and what the student's code printed. Shared by
+    ``feedback.html`` and Gradescope's HTML output."""
+    parts = [f"<pre>{escape(check.message)}</pre>"] if check.message else []
+    if check.notes:
+        parts.append("<ul>" + "".join(f"<li>{escape(note)}</li>" for note in check.notes) + "</ul>")
+    parts += [figure_html(plot) for plot in check.plots] if figures is None else figures
+    if check.output.strip():
+        parts.append(f"<details><summary>Output of your code</summary><pre>{escape(check.output.rstrip())}</pre>"
+                     "</details>")
+    return parts
+
+
 def _check_section(check: CheckResult) -> str:
     when = f' <span class="when">({escape(when_shown(check))})</span>' if when_shown(check) else ""
     parts = [f'<section class="check" id="{_anchor(check)}">',
              f"<h2>{escape(check.id)}: {check.score:g} / {check.max_score:g}{when}</h2>",
              f"<p><strong>What was checked:</strong> {escape(check.title)}</p>",
-             f"<p><strong>What happened:</strong> {_verdict(check)} ({check.seconds:.1f} s)</p>"]
-    if check.message:
-        parts.append(f"<pre>{escape(check.message)}</pre>")
-    if check.notes:
-        parts.append("<ul>" + "".join(f"<li>{escape(note)}</li>" for note in check.notes) + "</ul>")
-    parts += [figure_html(plot) for plot in check.plots]
-    if check.output.strip():
-        parts.append(f"<details><summary>Output of your code</summary><pre>{escape(check.output.rstrip())}</pre>"
-                     "</details>")
-    parts.append("</section>")
+             f"<p><strong>What happened:</strong> {_verdict(check)} ({check.seconds:.1f} s)</p>",
+             *check_details(check), "</section>"]
     return "\n".join(parts)
 
 

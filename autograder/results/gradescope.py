@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import write_atomic
-from .feedback_html import figure_html
+from .feedback_html import check_details
 from .html import escape
 from .records import CheckResult, SubmissionResult
 from .student_view import STATUS_LABEL, check_output
@@ -37,16 +37,9 @@ _LEFT_OUT = "(A figure was left out to keep this page small; ask your instructor
 
 
 def _html_output(check: CheckResult, with_figures: bool) -> str:
-    parts = [f"<p><strong>{escape(STATUS_LABEL.get(check.status, check.status))}</strong> ({check.seconds:.1f} s)"
-             "</p>"]
-    if check.message:
-        parts.append(f"<pre>{escape(check.message)}</pre>")
-    if check.notes:
-        parts.append("<ul>" + "".join(f"<li>{escape(note)}</li>" for note in check.notes) + "</ul>")
-    parts += [figure_html(plot) for plot in check.plots] if with_figures else [f"<p>{escape(_LEFT_OUT)}</p>"]
-    if check.output.strip():
-        parts.append(f"<p>Output of your code:</p><pre>{escape(check.output.rstrip())}</pre>")
-    return "\n".join(parts)
+    verdict = f"<p><strong>{escape(STATUS_LABEL.get(check.status, check.status))}</strong> ({check.seconds:.1f} s)</p>"
+    left_out = None if with_figures else [f"<p>{escape(_LEFT_OUT)}</p>"]
+    return "\n".join([verdict, *check_details(check, left_out)])
 
 
 def _test(check: CheckResult, number: str, with_figures: bool) -> dict[str, Any]:
@@ -76,8 +69,8 @@ def to_gradescope(result: SubmissionResult, max_bytes: int = MAX_RESULTS_BYTES) 
         summary += f"\n{result.message}"
     numbered = _numbered(result.checks)
     with_figures = {number: True for number, _ in numbered}
-    by_size = sorted((n for n, c in numbered if c.plots and not c.hidden),
-                     key=lambda n: -sum(len(p.png_base64) for p in dict(numbered)[n].plots))
+    by_size = [n for n, c in sorted(((n, c) for n, c in numbered if c.plots and not c.hidden),
+                                    key=lambda item: -sum(len(p.png_base64) for p in item[1].plots))]
     while True:
         document = {
             "score": round(result.score, 4),
