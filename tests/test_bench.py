@@ -4,6 +4,7 @@ speed goals are reported by the bench itself and never asserted."""
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,8 @@ def test_bench_on_the_engine_course(tmp_path: Path) -> None:
                         figures["throughput_j2_per_min_all"] / figures["throughput_j1_per_min_all"])
     assert figures["throughput_tasks"] == ["calc"] and figures["throughput_copies"] == 1
     assert figures["throughput_full_marks"] and figures["throughput_full_marks_all"]
+    for key in ("throughput_cores_busy_j1", "throughput_cores_busy_j2", "throughput_cores_busy_j1_all"):
+        assert 0 < figures[key] <= 1.5 * (os.cpu_count() or 1), (key, figures[key])  # CPU time over wall time
     assert figures["score"] == "4/4"
     assert figures["transfer_bytes"] == 6000 * 784 * 4
     # the demo has no epoch block, and its bench call (add of two lists) gives no number to compare with otter
@@ -92,7 +95,7 @@ def test_epoch_on_a_few_rows() -> None:
     course = load_course(ROOT / "course.yml")
     config = course.assignment("hw2")
     epoch = measure_epoch(course.path(config.solution), config, config.bench.epoch, rows=512)
-    assert epoch.rows == 512 and epoch.n_weights == 784 * 512 + 512 * 256 + 256 * 10  # BEST_CONFIG (512, 256)
+    assert epoch.rows == 512 and epoch.n_weights == 784 * 1024 + 1024 * 10  # BEST_CONFIG: hidden_sizes (1024,)
     assert epoch.flops == 6 * epoch.n_weights * 512
     assert epoch.mnist_epoch_s > 0 and epoch.matmul_gflops > 0 and epoch.threads >= 1
     assert math.isclose(epoch.mnist_epoch_bound_s, epoch.flops / (epoch.matmul_gflops * 1e9))

@@ -188,6 +188,20 @@ def test_unknown_or_unavailable_levels_are_refused(monkeypatch: pytest.MonkeyPat
 
 
 @pytest.mark.skipif(bwrap_missing() is not None, reason=f"bubblewrap unusable: {bwrap_missing()}")
+def test_bwrap_worker_imports_matplotlib_without_noise_in_the_students_output(tmp_path: Path, scratch: Path) -> None:
+    """Starter code imports matplotlib to plot; in the sandbox that must not print fontconfig errors into the
+    output shown to the student."""
+    folder = tmp_path / "plotting"
+    folder.mkdir()
+    (folder / "plots.py").write_text("from matplotlib.figure import Figure\n\ndef ok():\n    return 1\n")
+    isolation = choose_isolation("bwrap", hidden=hidden_paths())
+    with WorkerSession(folder, ["plots"], scratch=scratch, isolation=isolation, preload_torch=False) as worker:
+        reply = worker.call("plots.ok", timeout=120)
+    assert reply.value == 1
+    assert "Fontconfig" not in reply.output, reply.output
+
+
+@pytest.mark.skipif(bwrap_missing() is not None, reason=f"bubblewrap unusable: {bwrap_missing()}")
 def test_bwrap_worker_sees_only_its_scratch_folder(submission: Path, scratch: Path,
                                                    listener: tuple[int, list[str]]) -> None:
     port, accepted = listener

@@ -79,3 +79,18 @@ def test_a_bad_isolation_level_is_still_refused_by_the_parser() -> None:
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 2
     assert "invalid choice: 'chroot' (choose from auto, bwrap, user, none)" in proc.stderr
+
+
+def test_grading_one_task_imports_only_what_its_checks_use(tmp_path: Path) -> None:
+    """``grade --tasks penguins`` of the reference: full marks, and the judge never imports torch, which only the
+    MNIST and positional-encoding checks (and the workers of the reference) use."""
+    submission = tmp_path / "reference"
+    submission.mkdir()
+    for name in ("trees", "mnist_mlp", "penguins", "posenc"):
+        (submission / f"{name}.py").write_text((ROOT / "solutions" / "hw2" / f"{name}.py").read_text())
+    argv = ["grade", str(submission), "--assignment", "hw2", "--profile", "smoke", "--tasks", "penguins", "-q",
+            "--out", str(tmp_path / "out"), "--no-reference-cache", "--isolation", "none"]
+    loaded = _loaded(argv)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["graded"] == 1 and summary["scores"]["min"] == summary["max_score"] > 0, summary
+    assert "torch" not in loaded and "torchvision" not in loaded

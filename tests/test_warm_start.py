@@ -7,6 +7,7 @@ submission is closed unused). A batch with one job grades every submission exact
 
 from __future__ import annotations
 
+import ast
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from autograder.config import load_course
 from autograder.grading.batch import BatchOptions, grade_batch
 from autograder.grading.grader import Grader, load_grader
+from autograder.grading.inspection import imported_packages
 from autograder.grading.runner import grade_prepared, prepare_submission
 from autograder.grading.submissions import Submission, find_modules
 from autograder.sandbox import WorkerSession
@@ -76,3 +78,23 @@ def test_a_worker_without_torch_preloaded_imports_it_only_when_the_student_does(
         assert eager.call("m.loaded", timeout=60).value is True
         lazy.call("m.draw", timeout=120)  # imports torch: unseeded, as documented
         assert lazy.call("m.draw", timeout=60).value == eager.call("m.draw", timeout=60).value  # seeded from then on
+
+
+@pytest.mark.parametrize(("tasks", "preloaded"), [(["penguins"], False), (["mnist_mlp"], True)])
+def test_torch_is_preloaded_only_for_graded_modules_that_import_it(tmp_path: Path, tasks: list[str],
+                                                                    preloaded: bool) -> None:
+    """hw2 uses torch, but its penguins module does not: grading that task alone starts no torch in the worker."""
+    hw2 = load_grader(load_course(ROOT / "course.yml"), "hw2", "smoke", tasks=tasks, reference_cache=False)
+    modules = ["trees", "mnist_mlp", "penguins", "posenc"]
+    submission = Submission("ref", ROOT / "solutions" / "hw2", find_modules(ROOT / "solutions" / "hw2", modules))
+    prepared = prepare_submission(hw2, submission, scratch_root=tmp_path)
+    try:
+        assert prepared.worker is not None and prepared.worker.preload_torch is preloaded
+    finally:
+        prepared.close()
+
+
+def test_the_packages_a_module_imports_are_read_from_its_syntax_tree() -> None:
+    source = ("import numpy as np, os.path\nfrom torch import nn\nfrom . import helpers\n"
+              "def late():\n    import sklearn.tree\n")
+    assert imported_packages(ast.parse(source)) == {"numpy", "os", "torch", "sklearn"}

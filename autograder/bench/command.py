@@ -65,12 +65,15 @@ def bench(course: Course, assignment: str, profile: str | None, *, copies: int =
         figures.update(throughput_j1_per_min=part.per_min_j1, throughput_j2_per_min=part.per_min_j2,
                        scaling_ratio=part.scaling_ratio, throughput_tasks=part.tasks, throughput_copies=copies,
                        throughput_seconds_j1=part.seconds_j1, throughput_seconds_j2=part.seconds_j2,
-                       throughput_full_marks=part.full_marks)
+                       throughput_full_marks=part.full_marks, throughput_cores_busy_j1=part.cores_busy_j1,
+                       throughput_cores_busy_j2=part.cores_busy_j2)
         say(f"throughput of {copies} copies on the whole assignment, -j 1 and -j 2")
         whole = measure_throughput(grader, solution, [], copies, isolation, work / "all")
         figures.update(throughput_j1_per_min_all=whole.per_min_j1, throughput_j2_per_min_all=whole.per_min_j2,
                        scaling_ratio_all=whole.scaling_ratio, throughput_seconds_j1_all=whole.seconds_j1,
-                       throughput_seconds_j2_all=whole.seconds_j2, throughput_full_marks_all=whole.full_marks)
+                       throughput_seconds_j2_all=whole.seconds_j2, throughput_full_marks_all=whole.full_marks,
+                       throughput_cores_busy_j1_all=whole.cores_busy_j1,
+                       throughput_cores_busy_j2_all=whole.cores_busy_j2)
 
     epoch = config.bench.epoch if config.bench else None
     if epoch is None:

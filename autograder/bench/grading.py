@@ -1,9 +1,11 @@
 """Where one submission's grading time goes, and the memory the grader and its worker peak at.
 
-The reference is graded twice in a row by the same grader, each time as the batch grades a submission
-(:func:`~autograder.grading.runner.grade_submission`, then its files written by
-:func:`~autograder.grading.batch.save_result`). The second is measured: one-time work (references the judge computes
-once per run, loading the checks and the data) falls on the first, as in a batch.
+The reference is graded twice in a row by the same grader, the way one job of a batch grades two submissions: the
+second is prepared, its worker started in the background, before the first is graded
+(:func:`~autograder.grading.runner.prepare_submission` with ``warm``, then
+:func:`~autograder.grading.runner.grade_prepared` and :func:`~autograder.grading.batch.save_result`). The second is
+measured, from the start of its grading to its files written: one-time work (references the judge computes once per
+run, loading the checks and the data) falls on the first, and its worker start overlaps the first, as in a batch.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import resource
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +23,7 @@ import psutil
 
 from ..grading.batch import save_result
 from ..grading.grader import Grader
-from ..grading.runner import grade_submission
+from ..grading.runner import PreparedSubmission, grade_prepared, prepare_submission
 from ..grading.submissions import Submission, find_modules
 from ..results import SubmissionResult
 from ..results.integrity import load_record_key
@@ -81,28 +84,35 @@ def peak_rss_mb_self() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
 
 
-def _grade_and_save(grader: Grader, submission: Submission, isolation: Isolation | None, out: Path,
+def _grade_and_save(grader: Grader, prepared: PreparedSubmission, isolation: Isolation | None, out: Path,
                     key: bytes) -> tuple[SubmissionResult, float]:
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
-        result = grade_submission(grader, submission, scratch_root=Path(scratch), isolation=isolation,
-                                  budget_s=math.inf)
+    result = grade_prepared(grader, prepared, budget_s=math.inf, isolation=isolation)
     save_result(result, out, key)
     return result, time.perf_counter() - start
 
 
 def split_submission(grader: Grader, solution: Path, isolation: Isolation | None, workdir: Path) -> SubmissionSplit:
-    """Grade the reference twice with ``grader`` and split the second grading's wall time."""
+    """Grade the reference twice with ``grader``, as one batch job would, and split the second grading's wall time."""
     folder = reference_copy(solution, grader.config.modules, workdir / "reference")
-    submission = Submission("reference", folder, find_modules(folder, grader.config.modules))
     out = workdir / "grades"
     key = load_record_key(workdir / "record.key")
     store = grader.judge.references
-    with RssSampler() as sampler:
+    with RssSampler() as sampler, ExitStack() as cleanup:
+        scratch = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="autograder-")))
+
+        def prepare(name: str) -> PreparedSubmission:
+            submission = Submission(name, folder, find_modules(folder, grader.config.modules))
+            prepared = prepare_submission(grader, submission, scratch_root=scratch, isolation=isolation, warm=True)
+            cleanup.callback(prepared.close)  # grade_prepared closes it too; closing twice is harmless
+            return prepared
+
         before = store.compute_s
-        _, first_s = _grade_and_save(grader, submission, isolation, out, key)
+        first = prepare("reference-1")
+        second = prepare("reference-2")  # its worker starts while the first is graded, as in a batch job
+        _, first_s = _grade_and_save(grader, first, isolation, out, key)
         middle = store.compute_s
-        result, wall = _grade_and_save(grader, submission, isolation, out, key)
+        result, wall = _grade_and_save(grader, second, isolation, out, key)
         reference_s = store.compute_s - middle
     return SubmissionSplit(
         submission_s=wall, student_s=result.student_s, reference_s=reference_s,

@@ -27,6 +27,7 @@ from .plots import Plot
 from .spec import CheckSpec
 
 if TYPE_CHECKING:
+    from ..results.figure_queue import FigureQueue
     from ..results.records import RenderedFigure
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,8 @@ class Context:
     figures: dict[str, float] = field(default_factory=dict)  # measured values judged against thresholds
     plots: list[RenderedFigure] = field(default_factory=list)  # figures drawn by ctx.figure, shown with the result
     meter: Meter | None = None  # every worker call goes through it (None: the call gets the check's timeout)
+    figure_queue: FigureQueue | None = None  # draws figures in the background (None: drawn in line)
+    _declared: int = 0  # figures declared so far (those queued are not in plots yet)
 
     # --- randomness -----------------------------------------------------------------------------
     @property
@@ -291,8 +294,12 @@ class Context:
         """
         from ..results.drawing import draw
 
-        if len(self.plots) >= MAX_FIGURES:
+        if self._declared >= MAX_FIGURES:
             log.warning("check %s: figure %r left out (at most %d per check)", self.spec.id, plot.title, MAX_FIGURES)
+            return
+        self._declared += 1
+        if self.figure_queue is not None:
+            self.figure_queue.draw_into(self.plots, self.spec.id, plot)
             return
         try:
             self.plots.append(draw(plot))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, ModuleType
@@ -90,13 +90,16 @@ def checks_in(module: ModuleType) -> list[CheckSpec]:
     return sorted(specs, key=lambda spec: spec.order)
 
 
-def load_checks(folder: Path, package: str) -> list[CheckSpec]:
+def load_checks(folder: Path, package: str, skip: Collection[str] = ()) -> list[CheckSpec]:
     """Import every ``*.py`` check module in ``folder`` (files starting with ``_`` are helpers) and
     return their checks, module by module in file-name order.
 
     The modules are imported as ``<package>.<stem>`` so that they can import their helpers with
     relative imports (``from ._data import ...``). Check folders live outside the installed package
     on purpose: they are instructor content, shipped in the grading bundle only.
+
+    ``skip``: module stems not to import (the grader skips the modules named after tasks it does not grade, so
+    that their imports, torch for instance, are not paid for).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -104,7 +107,7 @@ def load_checks(folder: Path, package: str) -> list[CheckSpec]:
     _import_package(package, folder)
     specs: list[CheckSpec] = []
     for path in sorted(folder.glob("*.py")):
-        if path.name.startswith("_"):
+        if path.name.startswith("_") or path.stem in skip:
             continue
         specs.extend(checks_in(_import_file(f"{package}.{path.stem}", path)))
     return specs

@@ -91,12 +91,14 @@ class Grader:
         return f"{__version__}+{digest.hexdigest()[:12]}"
 
 
-def declaration_problems(config: AssignmentConfig, checks: Sequence[CheckSpec], assignment: str) -> list[str]:
+def declaration_problems(config: AssignmentConfig, checks: Sequence[CheckSpec], assignment: str,
+                         complete: bool = True) -> list[str]:
     """Where ``course.yml``'s params and thresholds and what the checks declare disagree, one ``key: why`` each.
 
     Every key under ``profiles.<p>.params`` must be read by some check (``@check(params=...)`` or ``defaults``),
     every key under ``profiles.<p>.thresholds`` judged by one (``@check(thresholds=...)``); every needed parameter
-    and every threshold of a check must be set in every profile.
+    and every threshold of a check must be set in every profile. ``complete=False``: ``checks`` are only some of
+    the assignment's, so a key none of them reads is not a problem.
     """
     params = {name: spec.id for spec in checks for name in (*spec.params, *spec.defaults)}
     thresholds = {name: spec.id for spec in checks for name in spec.thresholds}
@@ -104,9 +106,9 @@ def declaration_problems(config: AssignmentConfig, checks: Sequence[CheckSpec], 
     for pname, profile in config.profiles.items():
         where = f"assignments.{assignment}.profiles.{pname}"
         problems += [f"{where}.params.{key}: no check reads this parameter (declared: {sorted(params)})"
-                     for key in profile.params if key not in params]
+                     for key in profile.params if complete and key not in params]
         problems += [f"{where}.thresholds.{key}: no check judges against this threshold (declared: "
-                     f"{sorted(thresholds)})" for key in profile.thresholds if key not in thresholds]
+                     f"{sorted(thresholds)})" for key in profile.thresholds if complete and key not in thresholds]
         problems += [f"{where}.params: check {spec.id} needs params.{key}, which is not set"
                      for spec in checks for key in spec.params if key not in profile.params]
         problems += [f"{where}.thresholds: check {spec.id} judges against thresholds.{key}, which is not set"
@@ -135,15 +137,22 @@ def load_grader(course: Course, assignment: str, profile: str | None = None,
     config = course.assignment(assignment)
     profile_name = profile or config.default_profile
     config.profile(profile_name)  # unknown profile: ConfigError
-    checks = load_checks(course.path(config.checks), package=f"autograder_checks_{assignment}")
-    declared = {f"{t}.{c}" for t, task in config.tasks.items() for c in task.checks}
+    unknown = sorted(set(tasks or ()) - set(config.tasks))
+    if unknown:
+        raise ConfigError(f"unknown task(s) {unknown}; {assignment} has {list(config.tasks)}")
+    # A check module named after a task holds that task's checks: with a task selection, the modules of the other
+    # tasks are not imported at all (nor what they import: torch, for the penguins task alone).
+    folder = course.path(config.checks)
+    skipped = {t for t in config.tasks if tasks and t not in tasks and (folder / f"{t}.py").is_file()}
+    checks = load_checks(folder, package=f"autograder_checks_{assignment}", skip=skipped)
+    declared = {f"{t}.{c}" for t, task in config.tasks.items() if t not in skipped for c in task.checks}
     implemented = {spec.id for spec in checks}
     if declared != implemented:
         raise ConfigError(
             f"assignments.{assignment}.tasks and the checks in {config.checks} disagree: "
             f"in course.yml only {sorted(declared - implemented)}, in code only {sorted(implemented - declared)}"
         )
-    problems = declaration_problems(config, checks, assignment)
+    problems = declaration_problems(config, checks, assignment, complete=not skipped)
     if problems:
         raise ConfigError(f"course.yml and the checks in {config.checks} disagree:\n"
                           + "\n".join(f"  - {p}" for p in problems))

@@ -1,12 +1,15 @@
 """Look at a submission's modules before any of its code runs: size caps and embedded data.
 
-Nothing here executes student code: sizes come from the file system and literals from the module's syntax tree
-(:func:`ast.parse`). Two outcomes:
+Nothing here executes student code: sizes come from the file system, literals and imports from the module's syntax
+tree (:func:`ast.parse`). Two outcomes:
 
 - a module over ``limits.module_kb`` is *refused*: it is not given to the worker and the checks of its tasks fail;
 - a module carrying a large literal (a string or bytes constant, or a list/tuple/set/dict display of constants,
   over ``limits.literal_kb``) is *flagged*: still graded, but marked for a person to look at, as an embedded
   answer key is the remaining way to cheat on public data.
+
+The packages each module imports are noted too: the runner starts torch ahead of the first call only for
+submissions whose graded modules import it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Inspection", "find_large_literals", "format_size", "inspect_modules"]
+__all__ = ["Inspection", "find_large_literals", "format_size", "imported_packages", "inspect_modules"]
 
 _DISPLAYS = {ast.List: "list", ast.Tuple: "tuple", ast.Set: "set", ast.Dict: "dict"}
 
@@ -29,11 +32,14 @@ class Inspection:
         accepted: module name -> file, for the modules small enough to be graded.
         refused: module name -> why it is not graded (e.g. ``"trees.py is 3.2 MiB, over the 1024 KiB limit ..."``).
         flags: one line per finding a person should look at (refused modules and large literals).
+        imports: accepted module name -> the top-level packages it imports anywhere in its code (``None``: it does
+            not parse, so nobody knows).
     """
 
     accepted: dict[str, Path] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
+    imports: dict[str, frozenset[str] | None] = field(default_factory=dict)
 
 
 def format_size(size: int) -> str:
@@ -56,7 +62,9 @@ def inspect_modules(modules: Mapping[str, Path], *, module_kb: int, literal_kb: 
             found.flags.append(f"{reason}: not graded")
             continue
         found.accepted[name] = path
-        found.flags.extend(find_large_literals(path.read_bytes(), f"{name}.py", literal_kb * 1024))
+        tree, flags = _parse(path.read_bytes(), f"{name}.py")
+        found.flags.extend(flags or _literal_flags(tree, f"{name}.py", literal_kb * 1024))
+        found.imports[name] = imported_packages(tree) if tree is not None else None
     return found
 
 
@@ -66,12 +74,35 @@ def find_large_literals(source: bytes, filename: str, limit: int) -> list[str]:
     A module that does not parse is not flagged (the worker reports its syntax error to the student), except
     when it is too deeply nested for the parser: that is unusual enough for a person to look at.
     """
+    tree, flags = _parse(source, filename)
+    return flags or _literal_flags(tree, filename, limit)
+
+
+def imported_packages(tree: ast.AST) -> frozenset[str]:
+    """The top-level packages ``tree`` imports absolutely, at any depth (``import torch.nn`` and ``from torch import
+    nn`` give ``torch``; relative imports name no package)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return frozenset(names)
+
+
+def _parse(source: bytes, filename: str) -> tuple[ast.AST | None, list[str]]:
+    """The module's syntax tree, or ``None`` and what a person should know (see :func:`find_large_literals`)."""
     try:
-        tree = ast.parse(source, filename=filename)
+        return ast.parse(source, filename=filename), []
     except (SyntaxError, ValueError):
-        return []
+        return None, []
     except (RecursionError, MemoryError):
-        return [f"{filename}: too deeply nested to inspect (a person should look)"]
+        return None, [f"{filename}: too deeply nested to inspect (a person should look)"]
+
+
+def _literal_flags(tree: ast.AST | None, filename: str, limit: int) -> list[str]:
+    if tree is None:
+        return []
     return [f"{filename} line {line}: a {format_size(size)} {kind} (embedded data? a person should look)"
             for line, size, kind in _walk(tree, limit)]
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks import CheckFailed, CheckSpec, Context
-from ..config import AssignmentConfig
 from ..release.requirements import canonical
 from ..results import CheckResult, SubmissionResult
+from ..results.figure_queue import FigureQueue
 from ..sandbox import (
     LimitExceeded,
     Limits,
@@ -85,14 +85,16 @@ class Cancellation:
 
 
 def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: dict,
-              budget: SubmissionBudget | None = None) -> CheckResult:
+              budget: SubmissionBudget | None = None, figures: FigureQueue | None = None) -> CheckResult:
     """Run one check and classify its outcome; never raises for anything the student did.
 
-    Every worker call the check makes is charged to ``budget`` (its timeout clipped to what is left).
+    Every worker call the check makes is charged to ``budget`` (its timeout clipped to what is left). With
+    ``figures``, the check's figures are drawn in the background: its result's ``plots`` fill in when the queue
+    finishes.
     """
     points = grader.points(spec)
     ctx = Context(spec, worker, grader.profile, grader.profile_name, grader.timeout(spec), grader.judge, shared,
-                  meter=budget.run if budget is not None else None)
+                  meter=budget.run if budget is not None else None, figure_queue=figures)
     status, message, extra_output = "passed", "", ""
     start = time.monotonic()
     try:
@@ -177,9 +179,10 @@ def prepare_submission(grader: Grader, submission: Submission, *, scratch_root: 
                             reply_bytes=config.limits.reply_mb * 1024 * 1024)
             threads = threads or os.cpu_count() or 1
             env = {name: str(threads) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+            preload = _preload_torch(grader, prepared.inspection)
             prepared.worker = WorkerSession(_gather(prepared.inspection.accepted, scratch), config.modules,
                                             scratch=scratch / "worker", limits=limits, gpu=gpu, run_as=run_as,
-                                            env=env, isolation=isolation, preload_torch=_uses_torch(config))
+                                            env=env, isolation=isolation, preload_torch=preload)
             prepared.cancellation.add(prepared.worker)
             if warm:
                 prepared.worker.start_soon()
@@ -235,28 +238,35 @@ def _grade(grader: Grader, prepared: PreparedSubmission, budget_s: float | None,
         result.isolation = worker.isolation.name  # the level in force (run_as alone means "user")
         result.device = _device(worker)
     shared: dict = {}
-    for spec in grader.checks:
-        if prepared.cancellation.cancelled:
-            break
-        module = config.tasks[spec.task].module
-        if module in inspection.refused:
-            result.checks.append(_not_run(grader, spec, "error", inspection.refused[module]))
-        elif worker is None or module not in inspection.accepted:
-            missing = f"{module}.py is missing from your submission"
-            result.checks.append(_not_run(grader, spec, "error", missing))
-        elif budget.exhausted:
-            result.checks.append(_not_run(grader, spec, "budget_exhausted",
-                                          BudgetExhausted.describe(budget.seconds or 0.0)))
-        else:
-            result.checks.append(run_check(grader, spec, worker, shared, budget))
+    with FigureQueue() as figures:  # drawn while the next checks run; all in their results on leaving
+        for spec in grader.checks:
+            if prepared.cancellation.cancelled:
+                break
+            module = config.tasks[spec.task].module
+            if module in inspection.refused:
+                result.checks.append(_not_run(grader, spec, "error", inspection.refused[module]))
+            elif worker is None or module not in inspection.accepted:
+                missing = f"{module}.py is missing from your submission"
+                result.checks.append(_not_run(grader, spec, "error", missing))
+            elif budget.exhausted:
+                result.checks.append(_not_run(grader, spec, "budget_exhausted",
+                                              BudgetExhausted.describe(budget.seconds or 0.0)))
+            else:
+                result.checks.append(run_check(grader, spec, worker, shared, budget, figures))
     result.seconds = round(time.monotonic() - start, 3)
     result.student_s = round(budget.used, 3)
     return result
 
 
-def _uses_torch(config: AssignmentConfig) -> bool:
-    """Whether the assignment's students use torch (its ``requirements`` list it): their workers import it at start."""
-    return any(canonical(name) == "torch" for name in config.requirements)
+def _preload_torch(grader: Grader, inspection: Inspection) -> bool:
+    """Whether the worker imports torch before its first call: the assignment uses torch (its ``requirements`` list
+    it) and one of the modules this run grades imports it (or does not parse: then nobody knows). Grading only the
+    penguins task of hw2 does not pay for torch; grading a module that imports it never waits for it."""
+    if not any(canonical(name) == "torch" for name in grader.config.requirements):
+        return False
+    graded = {grader.config.tasks[task].module for task in grader.selected_tasks}
+    imports = [inspection.imports.get(module, frozenset()) for module in graded if module in inspection.accepted]
+    return any(names is None or "torch" in names or "torchvision" in names for names in imports)
 
 
 def _device(worker: WorkerSession) -> str:

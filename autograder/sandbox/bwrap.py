@@ -44,8 +44,9 @@ __all__ = ["BwrapIsolation", "bwrap_problem", "python_paths"]
 
 SANDBOX_UID = 65534
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# /etc/fonts: without it, importing matplotlib prints "Fontconfig error" into the student's output.
 _ETC = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/localtime",
-        "/etc/ssl/certs")
+        "/etc/ssl/certs", "/etc/fonts")
 
 
 def bwrap_problem(executable: str | None = None, run_as: RunAs | None = None) -> str | None:

