@@ -37,8 +37,8 @@ class Throughput:
     per_min_j2: float
     scaling_ratio: float  # per_min_j2 / per_min_j1
     full_marks: bool  # every copy earned full marks in both runs
-    cores_busy_j1: float = 0.0  # busy CPU seconds of the machine / wall seconds, with -j 1
-    cores_busy_j2: float = 0.0
+    cores_busy_j1: float  # busy CPU seconds of the machine / wall seconds, with -j 1
+    cores_busy_j2: float
 
 
 def select(grader: Grader, tasks: Sequence[str]) -> Grader:

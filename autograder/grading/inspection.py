@@ -63,7 +63,7 @@ def inspect_modules(modules: Mapping[str, Path], *, module_kb: int, literal_kb: 
             continue
         found.accepted[name] = path
         tree, flags = _parse(path.read_bytes(), f"{name}.py")
-        found.flags.extend(flags or _literal_flags(tree, f"{name}.py", literal_kb * 1024))
+        found.flags += flags + _literal_flags(tree, f"{name}.py", literal_kb * 1024)
         found.imports[name] = imported_packages(tree) if tree is not None else None
     return found
 
@@ -75,7 +75,7 @@ def find_large_literals(source: bytes, filename: str, limit: int) -> list[str]:
     when it is too deeply nested for the parser: that is unusual enough for a person to look at.
     """
     tree, flags = _parse(source, filename)
-    return flags or _literal_flags(tree, filename, limit)
+    return flags + _literal_flags(tree, filename, limit)
 
 
 def imported_packages(tree: ast.AST) -> frozenset[str]:

@@ -265,7 +265,7 @@ def _preload_torch(grader: Grader, inspection: Inspection) -> bool:
     if not any(canonical(name) == "torch" for name in grader.config.requirements):
         return False
     graded = {grader.config.tasks[task].module for task in grader.selected_tasks}
-    imports = [inspection.imports.get(module, frozenset()) for module in graded if module in inspection.accepted]
+    imports = [inspection.imports[module] for module in graded if module in inspection.accepted]
     return any(names is None or "torch" in names or "torchvision" in names for names in imports)
 
 
