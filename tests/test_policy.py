@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import math
+import threading
 import time
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from autograder.checks import CheckSpec, Context, Judge
 from autograder.config import ProfileConfig
 from autograder.grading.budget import BudgetExhausted, SubmissionBudget
-from autograder.grading.inspection import find_large_literals, format_size, inspect_modules
+from autograder.grading.inspection import Inspection, find_large_literals, format_size, inspect_modules
 from autograder.sandbox import Reply, WorkerTimeout
 
 # --- the submission time budget ------------------------------------------------------------------------------
@@ -159,3 +161,49 @@ def test_inspection_never_runs_the_module(tmp_path: Path) -> None:
     found = inspect_modules({"calc": module}, module_kb=1024, literal_kb=64)
     assert len(found.flags) == 1 and "calc.py line 2" in found.flags[0]
     assert not marker.exists()
+
+
+def test_concurrent_inspections_parse_one_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch's jobs inspect submissions at once; CPython 3.11's ``ast.parse`` is not safe across threads."""
+    module = tmp_path / "calc.py"
+    module.write_text("import numpy as np\n")
+    real_parse, lock = ast.parse, threading.Lock()
+    inside, most = [0], [0]
+
+    def slow_parse(*args: object, **kwargs: object) -> ast.AST:
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.02)  # long enough for the other threads to come in if nothing stops them
+        with lock:
+            inside[0] -= 1
+        return real_parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ast, "parse", slow_parse)
+    found: list[Inspection] = []
+    threads = [threading.Thread(target=lambda: found.append(inspect_modules({"calc": module}, module_kb=1024,
+                                                                            literal_kb=64))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
+    assert [f.imports for f in found] == [{"calc": frozenset({"numpy"})}] * 4
+
+
+def test_spurious_ast_system_error_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """python/cpython#106905: a race with another thread's parse raises SystemError; the parse is simply redone."""
+    module = tmp_path / "calc.py"
+    module.write_text("import torch\n")
+    real_parse, calls = ast.parse, [0]
+
+    def flaky_parse(*args: object, **kwargs: object) -> ast.AST:
+        calls[0] += 1
+        if calls[0] == 1:
+            raise SystemError("AST constructor recursion depth mismatch (before=27, after=19)")
+        return real_parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ast, "parse", flaky_parse)
+    found = inspect_modules({"calc": module}, module_kb=1024, literal_kb=64)
+    assert found.imports == {"calc": frozenset({"torch"})} and found.accepted == {"calc": module}
+    assert calls[0] == 2

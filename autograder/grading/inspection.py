@@ -15,6 +15,7 @@ submissions whose graded modules import it.
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,14 @@ from pathlib import Path
 __all__ = ["Inspection", "find_large_literals", "format_size", "imported_packages", "inspect_modules"]
 
 _DISPLAYS = {ast.List: "list", ast.Tuple: "tuple", ast.Set: "set", ast.Dict: "dict"}
+
+# CPython 3.11 keeps one counter per interpreter while it turns a parsed tree into ``ast`` objects, so two threads
+# parsing at once (a batch's jobs inspect their next submissions concurrently) can make ``ast.parse`` raise
+# ``SystemError: AST constructor recursion depth mismatch`` (python/cpython#106905) and a correct submission would
+# fail to be prepared. Our own parses take turns under this lock (process-wide, as the counter is); a race with a
+# library parsing in another thread (a traceback's caret anchors, ``DataFrame.eval``) is retried.
+_PARSE_LOCK = threading.Lock()
+_PARSE_ATTEMPTS = 3
 
 
 @dataclass
@@ -93,11 +102,22 @@ def imported_packages(tree: ast.AST) -> frozenset[str]:
 def _parse(source: bytes, filename: str) -> tuple[ast.AST | None, list[str]]:
     """The module's syntax tree, or ``None`` and what a person should know (see :func:`find_large_literals`)."""
     try:
-        return ast.parse(source, filename=filename), []
+        return _parse_serialized(source, filename), []
     except (SyntaxError, ValueError):
         return None, []
     except (RecursionError, MemoryError):
         return None, [f"{filename}: too deeply nested to inspect (a person should look)"]
+
+
+def _parse_serialized(source: bytes, filename: str) -> ast.AST:
+    """``ast.parse``, one thread at a time, retried on the spurious ``SystemError`` described at ``_PARSE_LOCK``."""
+    with _PARSE_LOCK:
+        for _ in range(_PARSE_ATTEMPTS - 1):
+            try:
+                return ast.parse(source, filename=filename)
+            except SystemError:
+                continue
+        return ast.parse(source, filename=filename)
 
 
 def _literal_flags(tree: ast.AST | None, filename: str, limit: int) -> list[str]:
