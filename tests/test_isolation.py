@@ -195,7 +195,7 @@ def test_bwrap_worker_imports_matplotlib_without_noise_in_the_students_output(tm
     folder.mkdir()
     (folder / "plots.py").write_text("from matplotlib.figure import Figure\n\ndef ok():\n    return 1\n")
     isolation = choose_isolation("bwrap", hidden=hidden_paths())
-    with WorkerSession(folder, ["plots"], scratch=scratch, isolation=isolation, preload_torch=False) as worker:
+    with WorkerSession(folder, ["plots"], scratch=scratch, isolation=isolation, preload=()) as worker:
         reply = worker.call("plots.ok", timeout=120)
     assert reply.value == 1
     assert "Fontconfig" not in reply.output, reply.output

@@ -12,12 +12,14 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .. import __version__
 from ..checks import CheckSpec, Judge, ReferenceStore, load_checks
 from ..config import AssignmentConfig, ConfigError, Course, ProfileConfig
 from ..data.registry import preload
+from ..release.requirements import import_names
 from .reference_cache import ReferenceCache, open_reference_cache
 
 
@@ -40,6 +42,12 @@ class Grader:
     def profile(self) -> ProfileConfig:
         profile = self.config.profile(self.profile_name)
         return profile if self.seed is None else profile.model_copy(update={"seed": self.seed})
+
+    @cached_property
+    def libraries(self) -> frozenset[str]:
+        """Top-level modules of the assignment's ``requirements`` installed here: the libraries a worker may import
+        ahead of the student's first call (trusted code the course chose, not the student)."""
+        return import_names(self.config.requirements)
 
     @property
     def tasks(self) -> list[str]:

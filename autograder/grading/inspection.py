@@ -8,8 +8,8 @@ tree (:func:`ast.parse`). Two outcomes:
   over ``limits.literal_kb``) is *flagged*: still graded, but marked for a person to look at, as an embedded
   answer key is the remaining way to cheat on public data.
 
-The packages each module imports are noted too: the runner starts torch ahead of the first call only for
-submissions whose graded modules import it.
+The modules each module imports are noted too: the runner has the worker import those of the assignment's
+libraries ahead of the first call (:func:`autograder.grading.runner.prepare_submission`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Inspection", "find_large_literals", "format_size", "imported_packages", "inspect_modules"]
+__all__ = ["Inspection", "find_large_literals", "format_size", "imported_modules", "inspect_modules"]
 
 _DISPLAYS = {ast.List: "list", ast.Tuple: "tuple", ast.Set: "set", ast.Dict: "dict"}
 
@@ -41,7 +41,7 @@ class Inspection:
         accepted: module name -> file, for the modules small enough to be graded.
         refused: module name -> why it is not graded (e.g. ``"trees.py is 3.2 MiB, over the 1024 KiB limit ..."``).
         flags: one line per finding a person should look at (refused modules and large literals).
-        imports: accepted module name -> the top-level packages it imports anywhere in its code (``None``: it does
+        imports: accepted module name -> the modules it imports absolutely anywhere in its code (``None``: it does
             not parse, so nobody knows).
     """
 
@@ -73,7 +73,7 @@ def inspect_modules(modules: Mapping[str, Path], *, module_kb: int, literal_kb: 
         found.accepted[name] = path
         tree, flags = _parse(path.read_bytes(), f"{name}.py")
         found.flags += flags + _literal_flags(tree, f"{name}.py", literal_kb * 1024)
-        found.imports[name] = imported_packages(tree) if tree is not None else None
+        found.imports[name] = imported_modules(tree) if tree is not None else None
     return found
 
 
@@ -87,16 +87,29 @@ def find_large_literals(source: bytes, filename: str, limit: int) -> list[str]:
     return flags + _literal_flags(tree, filename, limit)
 
 
-def imported_packages(tree: ast.AST) -> frozenset[str]:
-    """The top-level packages ``tree`` imports absolutely, at any depth (``import torch.nn`` and ``from torch import
-    nn`` give ``torch``; relative imports name no package)."""
+def imported_modules(tree: ast.AST) -> frozenset[str]:
+    """The modules ``tree`` imports absolutely, at any depth: ``import torch.nn`` gives ``torch.nn``, ``from
+    sklearn.tree import plot_tree`` gives ``sklearn.tree``; relative imports name no module, and imports under
+    ``if TYPE_CHECKING:`` are never run, so they are left out."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    stack = [tree]
+    while stack:
+        node = stack.pop()
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            stack.extend(node.orelse)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
     return frozenset(names)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    """``TYPE_CHECKING`` or ``typing.TYPE_CHECKING``."""
+    return ((isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+            or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
 
 
 def _parse(source: bytes, filename: str) -> tuple[ast.AST | None, list[str]]:

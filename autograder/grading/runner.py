@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks import CheckFailed, CheckSpec, Context
-from ..release.requirements import canonical
 from ..results import CheckResult, SubmissionResult
 from ..results.figure_queue import FigureQueue
 from ..sandbox import (
@@ -179,10 +178,10 @@ def prepare_submission(grader: Grader, submission: Submission, *, scratch_root: 
                             reply_bytes=config.limits.reply_mb * 1024 * 1024)
             threads = threads or os.cpu_count() or 1
             env = {name: str(threads) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-            preload = _preload_torch(grader, prepared.inspection)
+            preload = _preload(grader, prepared.inspection)
             prepared.worker = WorkerSession(_gather(prepared.inspection.accepted, scratch), config.modules,
                                             scratch=scratch / "worker", limits=limits, gpu=gpu, run_as=run_as,
-                                            env=env, isolation=isolation, preload_torch=preload)
+                                            env=env, isolation=isolation, preload=preload)
             prepared.cancellation.add(prepared.worker)
             if warm:
                 prepared.worker.start_soon()
@@ -258,15 +257,18 @@ def _grade(grader: Grader, prepared: PreparedSubmission, budget_s: float | None,
     return result
 
 
-def _preload_torch(grader: Grader, inspection: Inspection) -> bool:
-    """Whether the worker imports torch before its first call: the assignment uses torch (its ``requirements`` list
-    it) and one of the modules this run grades imports it (or does not parse: then nobody knows). Grading only the
-    penguins task of hw2 does not pay for torch; grading a module that imports it never waits for it."""
-    if not any(canonical(name) == "torch" for name in grader.config.requirements):
-        return False
+def _preload(grader: Grader, inspection: Inspection) -> tuple[str, ...]:
+    """The libraries the worker imports before its first call: the modules that the modules this run grades import
+    from the assignment's own ``requirements`` (:attr:`Grader.libraries`), such as ``pandas`` and
+    ``sklearn.linear_model`` for hw2's penguins. So no call waits for them (a warm spare imports them while the
+    previous submission is graded) and their start-up is not charged to the student's budget. Only course-chosen,
+    installed code runs early; the student's own code runs at its first call, as always. Grading only hw2's
+    penguins does not pay for torch."""
+    libraries = grader.libraries
     graded = {grader.config.tasks[task].module for task in grader.selected_tasks}
-    imports = [inspection.imports[module] for module in graded if module in inspection.accepted]
-    return any(names is None or "torch" in names or "torchvision" in names for names in imports)
+    names = {name for module in graded if module in inspection.accepted
+             for name in inspection.imports[module] or () if name.split(".")[0] in libraries}
+    return tuple(sorted(names))
 
 
 def _device(worker: WorkerSession) -> str:

@@ -7,20 +7,30 @@ install), so a student's numbers are computed with the same libraries as the gra
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import ReleaseError
 
-__all__ = ["canonical", "read_constraints", "student_requirements"]
+__all__ = ["canonical", "import_names", "read_constraints", "student_requirements"]
 
+_NAME = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
 _PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*(?P<version>[^\s;#]+)")
 
 
 def canonical(name: str) -> str:
     """A distribution name as pip compares them (PEP 503)."""
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def import_names(packages: Sequence[str]) -> frozenset[str]:
+    """The top-level modules that the installed distributions among ``packages`` provide (``scikit-learn`` gives
+    ``sklearn``, ``torch`` gives ``torch`` and its helpers); a package that is not installed gives none."""
+    wanted = {canonical(match["name"]) for name in packages if (match := _NAME.match(name.strip()))}
+    return frozenset(module for module, distributions in importlib.metadata.packages_distributions().items()
+                     if any(canonical(distribution) in wanted for distribution in distributions))
 
 
 def read_constraints(path: Path) -> dict[str, tuple[str, str]]:

@@ -32,14 +32,14 @@ class WorkerLifecycle:
     with each: the conversation on its pipes (``talk``) and the arrays already sent to it (``sent``)."""
 
     def __init__(self, layout: Layout, submission: Path, modules: Sequence[str], *, limits: Limits,
-                 isolation: Isolation, env: Mapping[str, str], preload_torch: bool) -> None:
+                 isolation: Isolation, env: Mapping[str, str], preload: Sequence[str]) -> None:
         self._layout = layout
         self._submission = submission
         self._modules = tuple(modules)
         self._limits = limits
         self._isolation = isolation
         self._env = dict(env)
-        self._preload_torch = preload_torch
+        self._preload = tuple(preload)
         self._generation = 0
         self._old_tokens: set[str] = set()
         self.current: WorkerProcess | None = None
@@ -69,7 +69,7 @@ class WorkerLifecycle:
         """Start a worker process; it is not the session's until :meth:`handshake` has checked its hello."""
         self._generation += 1
         return start_worker(self._layout, self._modules, generation=self._generation, limits=self._limits,
-                            isolation=self._isolation, env=self._env, preload_torch=self._preload_torch)
+                            isolation=self._isolation, env=self._env, preload=self._preload)
 
     def spawn_pending(self) -> bool:
         """Start a worker ahead of need (the calling thread becomes its parent: ``PR_SET_PDEATHSIG``). False if

@@ -115,9 +115,9 @@ class WorkerProcess:
 
 
 def start_worker(layout: Layout, modules: Sequence[str], *, generation: int, limits: Limits,
-                 isolation: Isolation, env: Mapping[str, str], preload_torch: bool = True) -> WorkerProcess:
-    """Start a worker (it has not said hello yet: the session waits for that); with ``preload_torch`` it imports
-    torch before its hello, otherwise only if the student's code does."""
+                 isolation: Isolation, env: Mapping[str, str], preload: Sequence[str] = ("torch",)) -> WorkerProcess:
+    """Start a worker (it has not said hello yet: the session waits for that); it imports the ``preload`` libraries
+    (module names, e.g. ``sklearn.tree``) before its hello, others only when the student's code does."""
     log_path = layout.logs / f"worker-{generation}.log"
     request_read, request_write = os.pipe()
     reply_read, reply_write = os.pipe()
@@ -129,7 +129,7 @@ def start_worker(layout: Layout, modules: Sequence[str], *, generation: int, lim
         sys.executable, "-s", "-P", "-B", "-u", str(layout.runtime / "worker.py"),
         "--request-fd", str(request_read), "--reply-fd", str(reply_write), "--exchange", str(layout.exchange),
         "--modules", ",".join(modules), "--parent-pid", str(parent), "--rlimits", rlimits,
-        *([] if preload_torch else ["--no-torch"]),
+        "--preload", ",".join(preload),
     ]  # fmt: skip
     launch = isolation.launch(command, scratch=layout.root, work=layout.work, writable=layout.writable(), env=env)
     cgroup = Cgroup.create(pids_max=limits.max_processes * 8,

@@ -82,9 +82,10 @@ class WorkerSession:
             ``run_as``'s user level if given, else none (the grader's user).
         run_as: shorthand for the user level with this unprivileged user (the grader must run as root).
         env: extra environment variables for the worker (trusted: added as given).
-        preload_torch: import torch in the worker before its first call (so that no call waits for it); without
-            it, torch is imported only if the student's code imports it, and seeded before each call from then on
-            (the call that imports it runs unseeded). Always on with a ``gpu``.
+        preload: installed libraries (module names such as ``torch`` or ``sklearn.tree``) the worker imports before
+            its first call, so that no call waits for them and their start-up is not charged to the student; others
+            are imported when the student's code imports them. Torch is seeded before each call once it is loaded
+            (the call that imports it runs unseeded); it is always preloaded with a ``gpu``.
 
     Use as a context manager; :meth:`close` kills the worker. All calls take a ``timeout`` in seconds (start-up of
     a new worker is not counted: it has ``Limits.startup_timeout_s``).
@@ -101,7 +102,7 @@ class WorkerSession:
         isolation: Isolation | None = None,
         run_as: str | None = None,
         env: Mapping[str, str] | None = None,
-        preload_torch: bool = True,
+        preload: Sequence[str] = ("torch",),
     ) -> None:
         self._closed = True  # until set up; makes __del__/close safe if __init__ fails
         self._lock = threading.RLock()  # held for the whole of a call; close() from another thread kills first
@@ -111,7 +112,11 @@ class WorkerSession:
                 raise ValueError(f"module names must be Python identifiers, got {name!r}")
         self.modules: tuple[str, ...] = tuple(dict.fromkeys(names))
         self.limits = limits
-        self.preload_torch = preload_torch or gpu is not None  # a GPU worker makes its CUDA context at start
+        # a GPU worker makes its CUDA context at start, so it imports torch then
+        self.preload: tuple[str, ...] = tuple(dict.fromkeys([*preload, *(["torch"] if gpu is not None else [])]))
+        for name in self.preload:
+            if not all(part.isidentifier() for part in name.split(".")):
+                raise ValueError(f"preloaded libraries must be module names, got {name!r}")
         if isolation is None:
             isolation = UserIsolation(resolve_user(run_as)) if run_as else NoIsolation()
         self.isolation = isolation.session()
@@ -122,7 +127,7 @@ class WorkerSession:
         self._layout.prepare(self._submission, self.modules, self.isolation.worker_owner())
         self._workers = WorkerLifecycle(self._layout, self._submission, self.modules, limits=limits,
                                         isolation=self.isolation, env=self._layout.environment(gpu, env),
-                                        preload_torch=self.preload_torch)
+                                        preload=self.preload)
         self._closed = False
 
     # -- context management ------------------------------------------------------------------------------------

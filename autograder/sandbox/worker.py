@@ -5,7 +5,8 @@ with the other runtime files (``scratch.RUNTIME_FILES``: the codec, the output c
 grader-owned runtime folder (``<scratch>/runtime/``) and runs it by file path::
 
     python -s -P -B -u <scratch>/runtime/worker.py --request-fd R --reply-fd W --exchange DIR \\
-        --modules trees,mnist_mlp --parent-pid PID --rlimits nproc=512,fsize=1073741824,nofile=1024
+        --modules trees,mnist_mlp --parent-pid PID --rlimits nproc=512,fsize=1073741824,nofile=1024 \\
+        --preload torch,pandas,sklearn.tree
 
 with the submission's scratch copy (``<scratch>/work/``) as working directory. ``-s -P`` keep the user site and
 the script folder off ``sys.path`` (``-I`` would also imply ``-E``, which would make the interpreter ignore the
@@ -16,8 +17,9 @@ the worker imports nothing from the ``autograder`` package and works even where 
 (another user, another virtualenv layout).
 
 Protocol: one JSON object per line. The grader writes requests on fd R, the worker answers on fd W; stdout and
-stderr are the grader's log file and are student output, never parsed. After start-up (NumPy and, if present and
-not ``--no-torch``, torch imported; the CUDA context created if a GPU is visible) the worker says hello::
+stderr are the grader's log file and are student output, never parsed. After start-up (NumPy and the ``--preload``
+libraries imported, so that no call waits for them; the CUDA context created if torch is one and a GPU is visible)
+the worker says hello::
 
     {"hello": true, "device": "cuda" | "cpu", "pid": 1234, "python": "3.11.7", "torch": "2.x" | null}
 
@@ -314,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modules", default="")
     parser.add_argument("--parent-pid", type=int, required=True)
     parser.add_argument("--rlimits", default="")
-    parser.add_argument("--no-torch", action="store_true", help="do not import torch before the hello")
+    parser.add_argument("--preload", default="", help="libraries to import before the hello (comma-separated)")
     options = parser.parse_args(argv)
 
     process_setup = load_runtime("process_setup")
@@ -327,14 +329,15 @@ def main(argv: list[str] | None = None) -> int:
     codec, output = load_runtime("codec"), load_runtime("output")
     import numpy  # imported after the process is set up
 
-    torch = None
-    if not options.no_torch:  # imported now, so a call never waits for it (the session says when it is not needed)
-        try:
-            import torch
-        except (ImportError, OSError):
-            torch = None
+    for name in options.preload.split(","):  # the grader's choice of installed libraries: trusted code
+        if name and all(part.isidentifier() for part in name.split(".")):
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the student's own import of it will report the problem
+                pass
+    torch = sys.modules.get("torch")
     cuda = bool(torch is not None and torch.cuda.is_available()) and process_setup.start_cuda(torch)
-    sys.path.insert(0, os.getcwd())  # only now: student files cannot shadow what the worker itself imports
+    sys.path.insert(0, os.getcwd())  # only now: student files cannot shadow what the worker or a preload imports
 
     worker = Worker(
         requests=os.fdopen(options.request_fd, "rb"),
