@@ -82,12 +82,24 @@ def test_bench_on_the_engine_course(tmp_path: Path) -> None:
     assert figures["otter_ratio"] is None and figures["otter"]["reason"]
     assert figures["isolation"] in ("bwrap", "user", "none") and figures["device"] in ("cpu", "cuda")
     assert set(goals(figures)) == {"grading_overhead_s <= 2 (isolation on)", "scaling_ratio >= 1.7",
-                                   "otter_ratio <= 0.5", "mnist_epoch_ratio <= 3 (CPU)"}
+                                   "otter_ratio <= 0.5", "mnist_epoch_ratio <= 3 (CPU)", "mnist_epoch_ratio <= 5 (GPU)"}
+    assert math.isclose(figures["throughput_scaling_bound"],
+                        min(2, (os.cpu_count() or 1) / figures["throughput_cores_busy_j1"]))
     from rich.console import Console
 
     console = Console(record=True, width=140)
     render(figures, console)
     assert "throughput_j2_per_min" in console.export_text()
+
+
+def test_goals_judge_the_epoch_against_the_bound_of_its_device() -> None:
+    figures = {"isolation": "bwrap", "grading_overhead_s": 0.5, "scaling_ratio": 1.4, "otter_ratio": 0.3,
+               "mnist_epoch_ratio": 4.0}
+    on_cpu, on_gpu = goals({**figures, "device": "cpu"}), goals({**figures, "device": "cuda"})
+    assert on_cpu["mnist_epoch_ratio <= 3 (CPU)"] is False and on_cpu["mnist_epoch_ratio <= 5 (GPU)"] is None
+    assert on_gpu["mnist_epoch_ratio <= 3 (CPU)"] is None and on_gpu["mnist_epoch_ratio <= 5 (GPU)"] is True
+    assert on_cpu["scaling_ratio >= 1.7"] is False and on_cpu["grading_overhead_s <= 2 (isolation on)"] is True
+    assert goals({**figures, "isolation": "none"})["grading_overhead_s <= 2 (isolation on)"] is None
 
 
 def test_epoch_on_a_few_rows() -> None:

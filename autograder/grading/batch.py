@@ -213,7 +213,7 @@ def _run_jobs(grader: Grader, todo: Sequence[Submission], options: BatchOptions,
     """Grade ``todo`` on ``options.jobs`` threads, yielding each result in the calling thread as it comes.
 
     Each job prepares its next submission (scratch folder, worker started in the background) before it grades the
-    current one, so the next worker's interpreter and torch load while the current checks run: a warm spare per
+    current one, so the next worker's interpreter and libraries load while the current checks run: a warm spare per
     job. A job keeps its GPU for its whole life. On an exception in the caller (Ctrl-C), every live worker is killed
     and the jobs are joined before it propagates; no submission is left half-written.
     """

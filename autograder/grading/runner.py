@@ -160,7 +160,7 @@ def prepare_submission(grader: Grader, submission: Submission, *, scratch_root: 
                        warm: bool = False) -> PreparedSubmission:
     """Inspect ``submission``, make its scratch folder and its worker session; with ``warm``, start the worker now,
     in the background (a batch prepares a job's next submission while it grades the current one, so that no
-    submission waits for an interpreter and torch to start). Arguments as in :func:`grade_submission`."""
+    submission waits for an interpreter and its libraries to start). Arguments as in :func:`grade_submission`."""
     config = grader.config
     prepared = PreparedSubmission(submission, cancellation or Cancellation())
     if submission.problem or not submission.modules:

@@ -23,7 +23,8 @@ class Limits:
         output_bytes: the captured output returned with each call is cut to at most this many bytes (head and
             tail kept, with a ``"[... N bytes cut ...]"`` marker in between).
         max_log_bytes: a worker whose total stdout+stderr exceeds this is killed (``LimitExceeded("output")``).
-        startup_timeout_s: how long the worker may take to start (import numpy and torch) and say hello.
+        startup_timeout_s: how long the worker may take to start (import numpy and its preloaded libraries) and say
+            hello.
         message_bytes: the longest reply line (JSON) accepted from the worker; arrays travel as ``.npy`` files
             and are bounded by ``reply_bytes``.
         reply_bytes: the most the grader decodes from one reply: its JSON text plus every array, counted from the

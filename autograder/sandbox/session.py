@@ -240,9 +240,9 @@ class WorkerSession:
 
     def start_soon(self) -> threading.Thread | None:
         """Start the worker now and let it load in the background, so that the first call finds it warm
-        (interpreter, runtime and torch loaded) while the grader does other work, e.g. grades the previous submission
-        of the job. The process is started in the calling thread (a worker dies with the thread that started it:
-        ``PR_SET_PDEATHSIG``); a helper thread waits for its hello.
+        (interpreter, runtime and preloaded libraries loaded) while the grader does other work, e.g. grades the
+        previous submission of the job. The process is started in the calling thread (a worker dies with the thread
+        that started it: ``PR_SET_PDEATHSIG``); a helper thread waits for its hello.
 
         Calls wait for the start (they take the same lock). A start that fails is reported by the first call.
         Returns the helper thread (``None`` if a worker is already there).
