@@ -95,8 +95,10 @@ def bench(course: Course, assignment: str, profile: str | None, *, copies: int =
 
 
 def scaling_bound(cores_busy_j1: float) -> float:
-    """The most ``-j 2`` can gain over a ``-j 1`` run that kept ``cores_busy_j1`` cores busy (its warm spare starts
-    the next worker while the current submission is graded): twice, or until the machine's cores are all busy."""
+    """What ``-j 2`` could gain over a ``-j 1`` run that kept ``cores_busy_j1`` cores busy (its warm spare starts the
+    next worker while the current submission is graded) if each submission needed the same CPU time in both runs:
+    twice, or until the machine's cores are all busy. It can need less with two jobs (each worker then gets half
+    the cores' threads, and BLAS threads that wait for each other burn CPU), so a ratio above this is possible."""
     return min(2.0, (os.cpu_count() or 1) / cores_busy_j1)
 
 
