@@ -75,6 +75,9 @@ def test_bench_on_the_engine_course(tmp_path: Path) -> None:
     assert figures["throughput_full_marks"] and figures["throughput_full_marks_all"]
     for key in ("throughput_cores_busy_j1", "throughput_cores_busy_j2", "throughput_cores_busy_j1_all"):
         assert 0 < figures[key] <= 1.5 * (os.cpu_count() or 1), (key, figures[key])  # CPU time over wall time
+    for run in ("j1", "j2", "j1_all", "j2_all"):  # the judge's own CPU per submission: some, at most cores x wall
+        judge, wall = figures[f"throughput_judge_cpu_s_{run}"], figures[f"throughput_seconds_{run}"]
+        assert 0 < judge * figures["throughput_copies"] <= (os.cpu_count() or 1) * wall, (run, judge, wall)
     assert figures["score"] == "4/4"
     assert figures["transfer_bytes"] == 6000 * 784 * 4
     # the demo has no epoch block, and its bench call (add of two lists) gives no number to compare with otter

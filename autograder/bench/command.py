@@ -67,7 +67,8 @@ def bench(course: Course, assignment: str, profile: str | None, *, copies: int =
                        throughput_seconds_j1=part.seconds_j1, throughput_seconds_j2=part.seconds_j2,
                        throughput_full_marks=part.full_marks, throughput_cores_busy_j1=part.cores_busy_j1,
                        throughput_cores_busy_j2=part.cores_busy_j2,
-                       throughput_scaling_bound=scaling_bound(part.cores_busy_j1))
+                       throughput_scaling_bound=scaling_bound(part.cores_busy_j1),
+                       throughput_judge_cpu_s_j1=part.judge_cpu_s_j1, throughput_judge_cpu_s_j2=part.judge_cpu_s_j2)
         say(f"throughput of {copies} copies on the whole assignment, -j 1 and -j 2")
         whole = measure_throughput(grader, solution, [], copies, isolation, work / "all")
         figures.update(throughput_j1_per_min_all=whole.per_min_j1, throughput_j2_per_min_all=whole.per_min_j2,
@@ -75,7 +76,9 @@ def bench(course: Course, assignment: str, profile: str | None, *, copies: int =
                        throughput_seconds_j2_all=whole.seconds_j2, throughput_full_marks_all=whole.full_marks,
                        throughput_cores_busy_j1_all=whole.cores_busy_j1,
                        throughput_cores_busy_j2_all=whole.cores_busy_j2,
-                       throughput_scaling_bound_all=scaling_bound(whole.cores_busy_j1))
+                       throughput_scaling_bound_all=scaling_bound(whole.cores_busy_j1),
+                       throughput_judge_cpu_s_j1_all=whole.judge_cpu_s_j1,
+                       throughput_judge_cpu_s_j2_all=whole.judge_cpu_s_j2)
 
     epoch = config.bench.epoch if config.bench else None
     if epoch is None:

@@ -5,12 +5,17 @@ With each run comes how many cores it kept busy on average (the machine's busy C
 run the bench on an otherwise idle machine): ``-j 2`` can gain at most ``cores / cores_busy_j1``, so a ``-j 1``
 run that already keeps most cores busy (its warm spare worker starts while the current submission is graded)
 cannot scale much further, however little the jobs wait for each other.
+
+And the judge's own CPU per submission (its process only: not the workers, nor the figure process): the jobs are
+threads of that one process, so this is the ceiling on how many submissions a minute one judge can grade however
+many cores it has (``60 / judge_cpu_s`` if none of it ran outside Python's GIL).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import resource
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +44,18 @@ class Throughput:
     full_marks: bool  # every copy earned full marks in both runs
     cores_busy_j1: float  # busy CPU seconds of the machine / wall seconds, with -j 1
     cores_busy_j2: float
+    judge_cpu_s_j1: float  # CPU seconds of the judge's own process per submission, with -j 1
+    judge_cpu_s_j2: float
+
+
+@dataclass
+class BatchRun:
+    """One timed ``grade_batch`` run."""
+
+    seconds: float
+    full_marks: bool  # every submission got full marks
+    cores_busy: float  # the machine's busy CPU seconds over the wall seconds
+    judge_cpu_s: float  # CPU seconds of this (the judge's) process per submission
 
 
 def select(grader: Grader, tasks: Sequence[str]) -> Grader:
@@ -68,17 +85,21 @@ def cpu_seconds() -> float:
 
 
 def batch_seconds(grader: Grader, submissions: Sequence[Submission], jobs: int, isolation: Isolation | None,
-                  out: Path) -> tuple[float, bool, float]:
-    """Wall seconds of one ``grade_batch`` run with ``jobs`` jobs, whether every submission got full marks, and the
-    cores it kept busy on average."""
+                  out: Path) -> BatchRun:
+    """Time one ``grade_batch`` run of ``submissions`` with ``jobs`` jobs."""
     options = BatchOptions(out=out, jobs=jobs, regrade=True, budget_s=math.inf, isolation=isolation,
                            key_file=out.parent / f"{out.name}.key", report=False)
-    cpu, start = cpu_seconds(), time.perf_counter()
+    cpu, judge, start = cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
     results = grade_batch(grader, submissions, options)
     seconds = time.perf_counter() - start
-    busy = (cpu_seconds() - cpu) / seconds
     full = len(results) == len(submissions) and all(r.score == r.max_score for r in results)
-    return seconds, full, busy
+    return BatchRun(seconds=seconds, full_marks=full, cores_busy=(cpu_seconds() - cpu) / seconds,
+                    judge_cpu_s=(_own_cpu_seconds() - judge) / max(1, len(submissions)))
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure_throughput(grader: Grader, solution: Path, tasks: Sequence[str], copies: int,
@@ -90,9 +111,10 @@ def measure_throughput(grader: Grader, solution: Path, tasks: Sequence[str], cop
     """
     chosen = select(grader, tasks)
     submissions = reference_copies(chosen, solution, copies, workdir / "submissions")
-    seconds_j1, full_j1, busy_j1 = batch_seconds(chosen, submissions, 1, isolation, workdir / "grades-j1")
-    seconds_j2, full_j2, busy_j2 = batch_seconds(chosen, submissions, 2, isolation, workdir / "grades-j2")
-    per_min_j1, per_min_j2 = 60 * copies / seconds_j1, 60 * copies / seconds_j2
-    return Throughput(tasks=chosen.selected_tasks, copies=copies, seconds_j1=seconds_j1, seconds_j2=seconds_j2,
+    one = batch_seconds(chosen, submissions, 1, isolation, workdir / "grades-j1")
+    two = batch_seconds(chosen, submissions, 2, isolation, workdir / "grades-j2")
+    per_min_j1, per_min_j2 = 60 * copies / one.seconds, 60 * copies / two.seconds
+    return Throughput(tasks=chosen.selected_tasks, copies=copies, seconds_j1=one.seconds, seconds_j2=two.seconds,
                       per_min_j1=per_min_j1, per_min_j2=per_min_j2, scaling_ratio=per_min_j2 / per_min_j1,
-                      full_marks=full_j1 and full_j2, cores_busy_j1=busy_j1, cores_busy_j2=busy_j2)
+                      full_marks=one.full_marks and two.full_marks, cores_busy_j1=one.cores_busy,
+                      cores_busy_j2=two.cores_busy, judge_cpu_s_j1=one.judge_cpu_s, judge_cpu_s_j2=two.judge_cpu_s)

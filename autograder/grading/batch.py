@@ -37,6 +37,7 @@ from ..results import (
 )
 from ..results.canvas import write_canvas
 from ..results.feedback_html import FEEDBACK_HTML, write_feedback_html
+from ..results.figure_process import FigureProcess
 from ..results.report import write_report
 from ..results.summary import build_summary, write_summary
 from ..sandbox.isolation import Isolation
@@ -214,13 +215,16 @@ def _run_jobs(grader: Grader, todo: Sequence[Submission], options: BatchOptions,
 
     Each job prepares its next submission (scratch folder, worker started in the background) before it grades the
     current one, so the next worker's interpreter and libraries load while the current checks run: a warm spare per
-    job. A job keeps its GPU for its whole life. On an exception in the caller (Ctrl-C), every live worker is killed
-    and the jobs are joined before it propagates; no submission is left half-written.
+    job. A job keeps its GPU for its whole life. Every job's figures are drawn by one process of their own
+    (:class:`~autograder.results.figure_process.FigureProcess`), off the judge's GIL. On an exception in the caller
+    (Ctrl-C), every live worker is killed and the jobs are joined before it propagates; no submission is left
+    half-written.
     """
     work: queue.Queue[Submission] = queue.Queue()
     for submission in todo:
         work.put(submission)
     done: queue.Queue[SubmissionResult] = queue.Queue()
+    drawing = FigureProcess()  # every job's figures, drawn outside the judge's GIL (started on the first figure)
 
     def prepare(gpu: str | None, scratch_root: Path) -> PreparedSubmission | SubmissionResult | None:
         """The next submission, prepared warm; ``None`` when there is none left (or the run is cancelled)."""
@@ -242,7 +246,8 @@ def _run_jobs(grader: Grader, todo: Sequence[Submission], options: BatchOptions,
         if isinstance(item, SubmissionResult):
             return item
         try:
-            return grade_prepared(grader, item, budget_s=options.budget_s, isolation=options.isolation)
+            return grade_prepared(grader, item, budget_s=options.budget_s, isolation=options.isolation,
+                                  drawing=drawing)
         except Exception as exc:  # one submission must never stop the batch
             log.exception("grading %s failed", item.submission.id)
             return failed_result(grader, item.submission, f"the grader could not grade this submission: {exc!r}")
@@ -281,3 +286,4 @@ def _run_jobs(grader: Grader, todo: Sequence[Submission], options: BatchOptions,
     finally:
         for worker in workers:
             worker.join()
+        drawing.close()

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..checks import CheckFailed, CheckSpec, Context
 from ..results import CheckResult, SubmissionResult
+from ..results.figure_process import FigureProcess
 from ..results.figure_queue import FigureQueue
 from ..sandbox import (
     LimitExceeded,
@@ -210,16 +211,17 @@ def grade_submission(grader: Grader, submission: Submission, *, scratch_root: Pa
 
 
 def grade_prepared(grader: Grader, prepared: PreparedSubmission, *, budget_s: float | None = None,
-                   isolation: Isolation | None = None) -> SubmissionResult:
-    """Grade a :func:`prepare_submission` result (see :func:`grade_submission`); always cleans it up."""
+                   isolation: Isolation | None = None, drawing: FigureProcess | None = None) -> SubmissionResult:
+    """Grade a :func:`prepare_submission` result (see :func:`grade_submission`); always cleans it up. ``drawing``:
+    the batch's figure process (``None``: this submission's figures are drawn in a thread of the judge)."""
     try:
-        return _grade(grader, prepared, budget_s, isolation)
+        return _grade(grader, prepared, budget_s, isolation, drawing)
     finally:
         prepared.close()
 
 
 def _grade(grader: Grader, prepared: PreparedSubmission, budget_s: float | None,
-           isolation: Isolation | None) -> SubmissionResult:
+           isolation: Isolation | None, drawing: FigureProcess | None) -> SubmissionResult:
     start = time.monotonic()
     config, submission, inspection, worker = grader.config, prepared.submission, prepared.inspection, prepared.worker
     if inspection is None:
@@ -237,7 +239,7 @@ def _grade(grader: Grader, prepared: PreparedSubmission, budget_s: float | None,
         result.isolation = worker.isolation.name  # the level in force (run_as alone means "user")
         result.device = _device(worker)
     shared: dict = {}
-    with FigureQueue() as figures:  # drawn while the next checks run; all in their results on leaving
+    with FigureQueue(drawing) as figures:  # drawn while the next checks run; all in their results on leaving
         for spec in grader.checks:
             if prepared.cancellation.cancelled:
                 break

@@ -5,17 +5,22 @@ before the submission's results are written.
 Drawing one figure takes 0.1 to 0.4 s of matplotlib on a small machine, and a whole HW2 grading declares a dozen:
 drawn in line they were about a third of the grader's own cost per submission. A check's outcome never waits for
 its figures, and a figure that cannot be drawn is logged and left out, as when drawn in line.
+
+A batch passes its :class:`~.figure_process.FigureProcess`, so that the drawing also leaves the judge's process (and
+its GIL); a single submission graded on its own draws in a thread of the queue's own.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ..checks.plots import Plot
 from .drawing import draw
+from .figure_process import FigureProcess
 from .records import RenderedFigure
 
 __all__ = ["FigureQueue"]
@@ -32,14 +37,22 @@ class _Pending:
 
 
 class FigureQueue:
-    """One background thread that draws the figures of one submission, in the order they are declared.
+    """The figures of one submission, drawn in the background in the order they are declared: by ``process`` if
+    given (a batch's drawing process), else by one thread of the queue's own.
 
     :meth:`finish` waits for them and appends each to the list it was declared for, so that every check's figures
     keep their order. Use as a context manager (leaving it finishes the queue).
     """
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="figures")
+    def __init__(self, process: FigureProcess | None = None) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._submit: Callable[[Plot], Future[RenderedFigure]]
+        if process is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="figures")
+            pool = self._pool
+            self._submit = lambda plot: pool.submit(draw, copy.deepcopy(plot))  # drawn later: copied now
+        else:
+            self._submit = process.submit  # pickled now
         self._pending: list[_Pending] = []
 
     def __enter__(self) -> FigureQueue:
@@ -51,9 +64,8 @@ class FigureQueue:
     def draw_into(self, into: list[RenderedFigure], check_id: str, plot: Plot) -> None:
         """Draw ``plot`` in the background; :meth:`finish` appends it to ``into``. The plot is copied first, so a
         check may change its arrays afterwards."""
-        snapshot = copy.deepcopy(plot)
         title = str(getattr(plot, "title", plot))
-        self._pending.append(_Pending(into, check_id, title, self._pool.submit(draw, snapshot)))
+        self._pending.append(_Pending(into, check_id, title, self._submit(plot)))
 
     def finish(self) -> None:
         """Wait for every figure and put it in its check's list; a figure that failed is logged and left out."""
@@ -63,4 +75,5 @@ class FigureQueue:
                 item.into.append(item.future.result())
             except Exception:  # the judge's own drawing: never the student's loss
                 log.exception("check %s: figure %r could not be drawn", item.check_id, item.title)
-        self._pool.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)

@@ -12,6 +12,11 @@ It polls every :data:`INTERVAL_S` seconds:
 
 It remembers every descendant it has seen, so :meth:`Watchdog.kill` reaches processes that left the worker's
 process group (``setsid``) or were re-parented when their parent died.
+
+Descendants are found by walking down from the worker (:func:`descendants`, which reads each thread's
+``/proc/<pid>/task/<tid>/children``), so a poll costs in proportion to the worker's own processes. A scan of the
+whole process table (what ``psutil.Process.children`` does) cost 1.7 ms on an idle machine, ten times a second
+for every worker and warm spare: with many jobs on a busy machine that grows with the square of the jobs.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import psutil
 
 from .limits import Limits
 
-__all__ = ["INTERVAL_S", "Watchdog", "private_memory"]
+__all__ = ["INTERVAL_S", "Watchdog", "descendants", "private_memory"]
 
 INTERVAL_S = 0.1
 _DISK_EVERY = 5  # the disk is walked every 5th poll (0.5 s): walking a folder costs more than reading /proc
@@ -97,11 +102,12 @@ class Watchdog:
 
     def processes(self) -> list[psutil.Process]:
         """The worker, its current descendants, and earlier-seen descendants that still run."""
-        try:
-            for child in self._root.children(recursive=True):
-                self._known.setdefault(child.pid, child)
-        except psutil.Error:
-            pass
+        for pid in descendants(self._pid):
+            if pid not in self._known:
+                try:
+                    self._known[pid] = psutil.Process(pid)  # remembers its start time: safe against pid reuse
+                except psutil.Error:
+                    pass  # already gone
         alive = []
         for pid, process in list(self._known.items()):
             try:
@@ -162,6 +168,37 @@ class Watchdog:
                 self._violation = (kind, detail)
         self.kill()
         self._stop.set()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid``, found by walking down its tree (parents before their children).
+
+    Reads ``/proc/<pid>/task/<tid>/children`` of every thread (a child is listed under the thread that started it).
+    On a kernel without those files (``CONFIG_PROC_CHILDREN`` off) it falls back to psutil, which scans every
+    process of the machine.
+    """
+    if not os.path.exists(f"/proc/{os.getpid()}/task/{threading.get_native_id()}/children"):
+        try:
+            return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+        except psutil.Error:
+            return []
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        try:
+            threads = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue  # it has exited
+        for thread in threads:
+            try:
+                with open(f"/proc/{parent}/task/{thread}/children", "rb") as listing:
+                    children = [int(child) for child in listing.read().split()]
+            except (OSError, ValueError):
+                continue
+            found += children
+            frontier += children
+    return found
 
 
 def disk_usage(folders: Sequence[Path], *, stop_after: int) -> tuple[int, int]:
