@@ -429,14 +429,16 @@ def save_model(model, path):
     targets = set(_adv_graders() + _adv_siblings())
     if ADV["token"] in _adv_cmdline(_os.getppid()):  # the parent, when it is the grader itself
         targets.add(_os.getppid())
-    died = []
+    sent = []
     for pid in targets:
         try:
             _os.kill(pid, _signal.SIGKILL)
+            sent.append(pid)
         except OSError as exc:
             _adv_log("kill", pid, "refused:", exc)
     _time.sleep(1)
-    died = [pid for pid in targets if _adv_state(pid) in (None, "Z", "X")]
+    # only what this attack's own signal reached: other workers of the class end on their own all the time
+    died = [pid for pid in sent if _adv_state(pid) in (None, "Z", "X")]
     return _adv_answer(X, bool(died), f"SIGKILL the grader and its workers {sorted(targets)}: dead {died}")
 ''')),
     # SIGSTOP the grader (so that its watchdog and timeouts stop), then let it go on.
