@@ -47,7 +47,6 @@ class _Drawer:
 
     process: subprocess.Popen[bytes]
     requests: queue.SimpleQueue[tuple[int, bytes] | None]  # (id, pickled plot); None: no more
-    writer: threading.Thread
     reader: threading.Thread
 
 
@@ -57,7 +56,7 @@ class FigureProcess:
     def __init__(self) -> None:
         self._lock = threading.Lock()  # the drawer, the next id and the figures in flight
         self._drawer: _Drawer | None = None
-        self._pending: dict[int, tuple[_Drawer, Future[RenderedFigure]]] = {}  # by figure id
+        self._pending: dict[int, tuple[subprocess.Popen[bytes], Future[RenderedFigure]]] = {}  # id: (process, ...)
         self._next_id = 0
         self._closed = False
 
@@ -79,7 +78,7 @@ class FigureProcess:
             if drawer is None or drawer.process.poll() is not None:
                 drawer = self._drawer = self._start()
             self._next_id += 1
-            self._pending[self._next_id] = (drawer, future)
+            self._pending[self._next_id] = (drawer.process, future)
             drawer.requests.put((self._next_id, pickled))
         return future
 
@@ -95,33 +94,16 @@ class FigureProcess:
     def _start(self) -> _Drawer:
         """Start a drawing process and its two threads (called with ``_lock`` held)."""
         process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        drawer = _Drawer(process, queue.SimpleQueue(), threading.Thread(), threading.Thread())
-        drawer.writer = threading.Thread(target=self._write, args=(drawer,), name="figure-writer", daemon=True)
-        drawer.reader = threading.Thread(target=self._read, args=(drawer,), name="figure-reader", daemon=True)
-        drawer.writer.start()
-        drawer.reader.start()
-        return drawer
+        requests: queue.SimpleQueue[tuple[int, bytes] | None] = queue.SimpleQueue()
+        writer = threading.Thread(target=_write, args=(process, requests), name="figure-writer", daemon=True)
+        reader = threading.Thread(target=self._read, args=(process, requests), name="figure-reader", daemon=True)
+        writer.start()
+        reader.start()
+        return _Drawer(process, requests, reader)
 
-    def _write(self, drawer: _Drawer) -> None:
-        """Send the requests in order; once the process cannot take them, the reader fails what is in flight."""
-        stdin = drawer.process.stdin
-        assert stdin is not None
-        broken = False
-        while (request := drawer.requests.get()) is not None:
-            if broken:
-                continue
-            try:
-                _send(stdin, *request)
-            except OSError:  # it died; its figures are failed by the reader (the ones below too, see _read)
-                broken = True
-        try:
-            stdin.close()
-        except OSError:
-            pass
-
-    def _read(self, drawer: _Drawer) -> None:
+    def _read(self, process: subprocess.Popen[bytes], requests: queue.SimpleQueue[tuple[int, bytes] | None]) -> None:
         """Resolve each figure's future as its answer comes; when the process ends, fail whatever it still had."""
-        stdout = drawer.process.stdout
+        stdout = process.stdout
         assert stdout is not None
         while (answer := _receive(stdout)) is not None:
             figure_id, value = answer
@@ -133,15 +115,33 @@ class FigureProcess:
                 future.set_result(value)
             else:
                 future.set_exception(RuntimeError(str(value)))
-        code = drawer.process.wait()
+        code = process.wait()
         with self._lock:  # from now on submit() starts a new process (poll() is not None), so none is added here
-            lost = [future for owner, future in self._pending.values() if owner is drawer]
-            self._pending = {key: item for key, item in self._pending.items() if item[0] is not drawer}
+            lost = [future for owner, future in self._pending.values() if owner is process]
+            self._pending = {key: item for key, item in self._pending.items() if item[0] is not process}
         if lost:
             log.warning("the figure drawing process ended (code %s) with %d figure(s) undrawn", code, len(lost))
         for future in lost:
             future.set_exception(RuntimeError(f"the figure drawing process ended with code {code}"))
-        drawer.requests.put(None)  # the writer stops too
+        requests.put(None)  # the writer stops too
+
+
+def _write(process: subprocess.Popen[bytes], requests: queue.SimpleQueue[tuple[int, bytes] | None]) -> None:
+    """Send the requests in order; once the process cannot take them, the reader fails what is in flight."""
+    stdin = process.stdin
+    assert stdin is not None
+    broken = False
+    while (request := requests.get()) is not None:
+        if broken:
+            continue
+        try:
+            _send(stdin, *request)
+        except OSError:  # it died; its figures are failed by the reader (the ones below too, see _read)
+            broken = True
+    try:
+        stdin.close()
+    except OSError:
+        pass
 
 
 def _send(stream: IO[bytes], figure_id: int, pickled: bytes) -> None:
