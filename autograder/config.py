@@ -46,6 +46,9 @@ class CheckConfig(_Strict):
     points: float = Field(ge=0)
     timeout_s: float = Field(gt=0, description="budget of every worker call the check makes")
     visibility: Visibility = Field("visible", description="who sees the check's result (Gradescope's values)")
+    file_mb: float | None = Field(default=None, gt=0, allow_inf_nan=False,
+                                  description="cap on a file the check reads from the worker (its size, and what it "
+                                              "unpacks to in the judge's memory), in MiB; default limits.file_mb")
 
 
 class TaskConfig(_Strict):
@@ -132,6 +135,12 @@ class LimitsConfig(_Strict):
     reply_mb: int = Field(default=256, gt=0, description="cap on the bytes decoded from one worker reply, in MiB")
     literal_kb: int = Field(default=64, gt=0,
                             description="a literal or constant display larger than this (KiB) flags the submission")
+    file_mb: float = Field(default=64, gt=0, allow_inf_nan=False,
+                           description="cap on a file a check reads from the worker (model files: its size and what "
+                                       "it unpacks to in the judge's memory), in MiB; a check may set its own")
+    judge_s: float = Field(default=120, gt=0, allow_inf_nan=False,
+                           description="seconds the judge's own code may take per check, beyond the check's worker "
+                                       "calls; past it the check ends as a timeout")
 
 
 _TARGET = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$"
@@ -245,6 +254,12 @@ class AssignmentConfig(_Strict):
     def timeout(self, check_id: str, profile: str | None) -> float:
         task, check = check_id.split(".", 1)
         return self.profile(profile).timeouts.get(check_id, self.tasks[task].checks[check].timeout_s)
+
+    def file_bytes(self, check_id: str) -> int:
+        """The most bytes the check ``task.check`` reads from a file of the worker (``file_mb``)."""
+        task, check = check_id.split(".", 1)
+        megabytes = self.tasks[task].checks[check].file_mb or self.limits.file_mb
+        return int(megabytes * 2**20)
 
 
 class CourseInfo(_Strict):

@@ -161,11 +161,16 @@ def test_bad_submissions_do_not_stop_the_batch(graded: Path) -> None:
     assert set(rows) == set(SUBMISSIONS) | {"empty", "broken"}
     assert rows["empty"]["status"] == "invalid" and rows["broken"]["status"] == "invalid"
     assert rows["good"]["total"] == "4" and rows["good"]["calc"] == "4"
-    assert list(rows["good"]) == ["id", "calc", "total", "status", "seconds", "isolation", "flags"]
+    assert list(rows["good"]) == ["id", "calc", "total", "status", "seconds", "isolation", "sandbox_uid", "flags"]
     assert rows["good"]["flags"] == ""
     levels = {row["isolation"] for sid, row in rows.items() if row["status"] != "invalid" and sid != "bloated"}
     assert len(levels) == 1 and levels <= {"bwrap", "user", "none"}, "one level, in force for every worker"
-    assert json.loads((graded / "good" / "grading.json").read_text())["isolation"] == rows["good"]["isolation"]
+    record = json.loads((graded / "good" / "grading.json").read_text())
+    assert record["isolation"] == rows["good"]["isolation"]
+    assert str(record["sandbox_uid"]) == rows["good"]["sandbox_uid"]
+    if levels != {"none"}:  # the uid student code had outside the sandbox: never root
+        assert rows["good"]["sandbox_uid"] not in ("", "0")
+    assert rows["empty"]["sandbox_uid"] == ""  # nothing ran
     broken = json.loads((graded / "broken" / "results.json").read_text())
     assert broken["score"] == 0 and len(broken["tests"]) == 3 and "cannot read broken.zip" in broken["output"]
     assert not list(graded.rglob("*.tmp")), "no half-written files"

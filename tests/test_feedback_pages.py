@@ -59,7 +59,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {"AUTOGRADER_KEY_FILE": str(root / "record.key"), "PATH": "/usr/bin:/bin",
            "MPLCONFIGDIR": str(root / "mpl")}
     proc = subprocess.run([sys.executable, "-m", "autograder.cli", "--course", str(COURSE), "grade",
-                           str(root / "class"), "--assignment", "fb", "--out", str(out), "--isolation", "none",
+                           str(root / "class"), "--assignment", "fb", "--out", str(out), "--isolation", "auto",
                            "--quiet"], capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
     assert proc.returncode == 0, proc.stderr
     return out

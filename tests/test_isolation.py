@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from conftest import bwrap_missing, user_level_problem
 
 from autograder.data.registry import hidden_paths
 from autograder.sandbox import (
@@ -27,10 +28,8 @@ from autograder.sandbox import (
     WorkerSession,
     choose_isolation,
 )
-from autograder.sandbox.bwrap import bwrap_problem
 from autograder.sandbox.cgroup import Cgroup
 from autograder.sandbox.unconfined import NoIsolation
-from autograder.sandbox.user import can_run_interpreter, worker_user
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -111,34 +110,11 @@ def fill_quietly(megabytes):
 '''
 
 
-def bwrap_missing() -> str | None:
-    return bwrap_problem()
-
-
-def user_level_problem() -> str | None:
-    if os.geteuid() != 0:
-        return "the user level needs root"
-    try:
-        return can_run_interpreter(worker_user())
-    except (PermissionError, ValueError) as exc:
-        return str(exc)
-
-
 @pytest.fixture(scope="module")
 def submission(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("submission")
     (folder / "probe.py").write_text(PROBE)
     return folder
-
-
-@pytest.fixture()
-def scratch() -> Iterator[Path]:
-    # Under /tmp, not pytest's 0700 tmp folder: an unprivileged worker user must pass through its parents.
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="autograder-isolation-test-") as folder:
-        os.chmod(folder, 0o711)
-        yield Path(folder)
 
 
 def leftovers(scratch: Path) -> list[int]:
@@ -183,8 +159,25 @@ def test_unknown_or_unavailable_levels_are_refused(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr("autograder.sandbox.choose.shutil.which", lambda name: None)
     with pytest.raises(IsolationError, match="bubblewrap is not installed"):
         choose_isolation("bwrap")
-    assert choose_isolation("none").name == "none"
+    if os.geteuid() == 0:  # never unconfined as root: asked for, or as the last resort of auto
+        with pytest.raises(IsolationError, match="as root"):
+            choose_isolation("none")
+        monkeypatch.setattr("autograder.sandbox.choose.can_run_interpreter", lambda user: "cannot run it")
+        with pytest.raises(IsolationError, match="runs as root.*bubblewrap is not installed.*cannot run it"):
+            choose_isolation("auto")
+    else:
+        assert choose_isolation("none").name == "none"
     assert "NO ISOLATION" in NoIsolation().describe()
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or user_level_problem() is None,
+                    reason="only where the worker user cannot run this interpreter (CI's second run)")
+def test_an_interpreter_the_worker_user_cannot_run_is_refused_by_name_not_worked_around() -> None:
+    with pytest.raises(IsolationError, match="user level needs an interpreter and packages every user can read"):
+        choose_isolation("user")
+    if bwrap_missing() is None:  # bwrap, started by root, makes the binds: the worker's uid need not reach them
+        isolation = choose_isolation("auto")
+        assert isolation.name == "bwrap" and isolation.host_uid() != 0 and isolation.drop_to() is not None
 
 
 @pytest.mark.skipif(bwrap_missing() is not None, reason=f"bubblewrap unusable: {bwrap_missing()}")
@@ -209,7 +202,8 @@ def test_bwrap_worker_sees_only_its_scratch_folder(submission: Path, scratch: Pa
     data = os.environ.get("AUTOGRADER_DATA")
     with WorkerSession(submission, ["probe"], scratch=scratch, isolation=isolation) as worker:
         facts = worker.call("probe.facts", timeout=60).value
-        assert facts["uid"] == 65534 and facts["core"] == 0 and facts["nofile"] <= Limits().max_open_files
+        inside = isolation.host_uid() if isolation.drop_to() is not None else 65534  # see bwrap.py: root or not
+        assert facts["uid"] == inside != 0 and facts["core"] == 0 and facts["nofile"] <= Limits().max_open_files
         assert len(facts["pids"]) <= 4, facts["pids"]  # its own PID namespace: bwrap's init, the worker, /proc
         for secret in (REPO / "course.yml", REPO / "solutions" / "hw2" / "trees.py", Path.home() / ".bashrc",
                        *([Path(data).resolve() / "SHA256SUMS"] if data else [])):
@@ -240,7 +234,7 @@ def test_bwrap_fork_bomb_is_stopped_and_leaves_nothing(submission: Path, scratch
             assert outcome.startswith("stopped after")  # RLIMIT_NPROC or the pids cgroup said no
         except LimitExceeded as exc:
             assert exc.kind in ("processes", "memory")
-        assert worker.call("probe.facts", timeout=60).value["uid"] == 65534  # a fresh worker serves the next call
+        assert worker.call("probe.facts", timeout=60).value["uid"] not in (0, None)  # a fresh worker serves the next
     time.sleep(0.5)
     assert leftovers(scratch) == []
 

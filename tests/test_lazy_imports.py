@@ -89,7 +89,7 @@ def test_grading_one_task_imports_only_what_its_checks_use(tmp_path: Path) -> No
     for name in ("trees", "mnist_mlp", "penguins", "posenc"):
         (submission / f"{name}.py").write_text((ROOT / "solutions" / "hw2" / f"{name}.py").read_text())
     argv = ["grade", str(submission), "--assignment", "hw2", "--profile", "smoke", "--tasks", "penguins", "-q",
-            "--out", str(tmp_path / "out"), "--no-reference-cache", "--isolation", "none"]
+            "--out", str(tmp_path / "out"), "--no-reference-cache", "--isolation", "auto"]
     loaded = _loaded(argv)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["graded"] == 1 and summary["scores"]["min"] == summary["max_score"] > 0, summary

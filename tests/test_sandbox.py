@@ -11,6 +11,7 @@ import json
 import os
 import pwd
 import re
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -373,7 +374,7 @@ def test_handles_call_method_and_files(session: WorkerSession) -> None:
     assert set(state) == {"weight", "bias"} and torch.equal(state["bias"], logits[0])
 
     session.call("mod.save_model", handle, "model.pt", timeout=30)
-    saved = torch.load(session.path("model.pt"), weights_only=True)
+    saved = torch.load(session.copy_out("model.pt", max_bytes=1 << 20), weights_only=True)
     assert torch.equal(saved["weight"], state["weight"])
 
     other = session.call("mod.build_linear", 2, 2, timeout=10).value
@@ -395,17 +396,22 @@ def test_get_module_constant(session: WorkerSession) -> None:
     assert session.device == ("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def test_path_refuses_escapes(session: WorkerSession) -> None:
+def test_copy_out_refuses_escapes_and_copies_into_the_judges_folder(session: WorkerSession) -> None:
     with pytest.raises(ValueError):
-        session.path("../x")
+        session.copy_out("../x", max_bytes=1 << 20)
     with pytest.raises(ValueError):
-        session.path("/etc/passwd")
+        session.copy_out("/etc/passwd", max_bytes=1 << 20)
     with pytest.raises(FileNotFoundError):
-        session.path("no_such_file.pt")
+        session.copy_out("no_such_file.pt", max_bytes=1 << 20)
     assert session.call("mod.make_symlink", timeout=10).value is True
     with pytest.raises(ValueError, match="symlink"):
-        session.path("link.txt")
-    assert session.path("mod.py") == session.work_dir / "mod.py"
+        session.copy_out("link.txt", max_bytes=1 << 20)
+    original = session.work_dir / "mod.py"
+    copy = session.copy_out("mod.py", max_bytes=1 << 20)
+    assert copy.read_bytes() == original.read_bytes() and copy.parent != session.work_dir
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600 and stat.S_IMODE(copy.parent.stat().st_mode) == 0o700
+    with pytest.raises(ValueError, match="more than"):
+        session.copy_out("mod.py", max_bytes=len(original.read_bytes()) - 1)
 
 
 # -- student failures ----------------------------------------------------------------------------------------------
@@ -472,7 +478,7 @@ def test_timeout_kills_process_group_then_recovers(submission: Path, tmp_path: P
             worker.call("mod.spawn_and_spin", timeout=1)
         assert str(caught.value) == "timed out after 1 s"
         assert time.monotonic() - started < 5
-        child = int(worker.path("child.pid").read_text())
+        child = int((worker.work_dir / "child.pid").read_text())
         assert wait_until_gone(first) == []
         assert not psutil.pid_exists(child) or psutil.Process(child).status() == psutil.STATUS_ZOMBIE
 
@@ -678,7 +684,7 @@ def test_scratch_holds_only_listed_modules(submission: Path, tmp_path: Path) -> 
     worker = WorkerSession(submission, ["mod", "absent"], scratch=tmp_path)  # no worker is started
     try:
         assert sorted(os.listdir(worker.work_dir)) == ["mod.py"]
-        assert sorted(os.listdir(tmp_path)) == ["empty", "exchange", "home", "logs", "runtime", "tmp", "work"]
+        assert sorted(os.listdir(tmp_path)) == ["empty", "exchange", "home", "judge", "logs", "runtime", "tmp", "work"]
     finally:
         worker.close()
 

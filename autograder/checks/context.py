@@ -43,6 +43,11 @@ class CheckFailed(AssertionError):
     """The student's answer is wrong; the message is shown to the student."""
 
 
+class CheckAbandoned(RuntimeError):
+    """The judge stopped waiting for this check (its own code ran past ``limits.judge_s``): it may not call the
+    worker any more."""
+
+
 class ReferenceStore:
     """Reference figures the checks compare against (JSON values), keyed by profile and name.
 
@@ -135,8 +140,12 @@ class Context:
     notes: list[str] = field(default_factory=list)
     figures: dict[str, float] = field(default_factory=dict)  # measured values judged against thresholds
     plots: list[RenderedFigure] = field(default_factory=list)  # figures drawn by ctx.figure, shown with the result
+    file_bytes: int = 64 * 2**20  # the most a check reads of a file the worker wrote (course.yml's file_mb)
     meter: Meter | None = None  # every worker call goes through it (None: the call gets the check's timeout)
     figure_queue: FigureQueue | None = None  # draws figures in the background (None: drawn in line)
+    call_seconds: float = 0.0  # time spent in calls into the worker so far (the rest of the check's is the judge's)
+    _call_started: float | None = None  # when the call in progress began
+    _abandoned: bool = False  # the judge stopped waiting for this check
     _declared: int = 0  # figures declared so far (those queued are not in plots yet)
 
     # --- randomness -----------------------------------------------------------------------------
@@ -187,6 +196,8 @@ class Context:
         """Send a request expecting ``returns`` (through :attr:`meter`); a reply refused for not matching it fails
         the check."""
         expect = None if returns is None else Returns(returns)
+        self._check_not_abandoned()
+        self._call_started = time.monotonic()
         try:
             if self.meter is None:
                 reply = send(expect, self.timeout)
@@ -198,11 +209,28 @@ class Context:
                 raise
             self._record(exc.output)
             raise CheckFailed(f"{what}: {mismatch}") from None
+        finally:
+            self.call_seconds += time.monotonic() - self._call_started
+            self._call_started = None
         self._record(reply.output)
         return reply.value
 
+    def judge_seconds(self, started: float) -> float:
+        """Of the time since ``started`` (``time.monotonic``), what was not spent in calls into the worker."""
+        in_call = self._call_started
+        return time.monotonic() - started - self.call_seconds - (time.monotonic() - in_call if in_call else 0.0)
+
+    def abandon(self) -> None:
+        """The judge stopped waiting for this check: every later call into the worker raises :class:`CheckAbandoned`."""
+        self._abandoned = True
+
+    def _check_not_abandoned(self) -> None:
+        if self._abandoned:
+            raise CheckAbandoned(f"check {self.spec.id} was abandoned by the judge")
+
     def restart_worker(self) -> None:
         """Continue in a fresh worker process (files in its working folder are kept)."""
+        self._check_not_abandoned()
         self.worker.restart()
 
     def submitted_source(self, module: str) -> bytes:
@@ -213,8 +241,15 @@ class Context:
         return (self.worker.submission / f"{module}.py").read_bytes()
 
     def worker_file(self, relative: str) -> Path:
-        """The grader-side path of a file the student's code wrote in its working folder."""
-        return self.worker.path(relative)
+        """The judge's own copy of a file the student's code wrote in its working folder (the worker may still change
+        the original): at most :attr:`file_bytes` (``course.yml``'s ``file_mb``), never through a symlink.
+
+        Raises ``FileNotFoundError`` if the file is not there, ``ValueError`` (a message for the student) if it is not
+        a regular file, too large, or locked. Read model files from the copy with :func:`.files.read_npz` and
+        :func:`.files.read_checkpoint`, which bound what they unpack by the same cap.
+        """
+        self._check_not_abandoned()
+        return self.worker.copy_out(relative, max_bytes=self.file_bytes)
 
     def _record(self, output: str) -> None:
         if output:

@@ -224,7 +224,9 @@ def _run_jobs(grader: Grader, todo: Sequence[Submission], options: BatchOptions,
     for submission in todo:
         work.put(submission)
     done: queue.Queue[SubmissionResult] = queue.Queue()
-    drawing = FigureProcess()  # every job's figures, drawn outside the judge's GIL (started on the first figure)
+    drawing = FigureProcess()  # every job's figures, drawn outside the judge's GIL
+    if todo:
+        drawing.start()  # loaded before the first worker starts (no worker can stand in the way of its files)
 
     def prepare(gpu: str | None, scratch_root: Path) -> PreparedSubmission | SubmissionResult | None:
         """The next submission, prepared warm; ``None`` when there is none left (or the run is cancelled)."""

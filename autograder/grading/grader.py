@@ -63,6 +63,9 @@ class Grader:
     def timeout(self, spec: CheckSpec) -> float:
         return self.config.timeout(spec.id, self.profile_name)
 
+    def file_bytes(self, spec: CheckSpec) -> int:
+        return self.config.file_bytes(spec.id)
+
     def restrict(self, tasks: Sequence[str]) -> None:
         """Grade only the checks of ``tasks`` (e.g. to regrade one task after fixing its checks).
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks import CheckFailed, CheckSpec, Context
+from ..checks.context import CheckAbandoned
 from ..results import CheckResult, SubmissionResult
 from ..results.figure_process import FigureProcess
 from ..results.figure_queue import FigureQueue
@@ -38,11 +39,16 @@ from ..sandbox import (
 from ..sandbox.isolation import Isolation
 from ..sandbox.output import cap
 from .budget import BudgetExhausted, SubmissionBudget
+from .check_thread import CheckThread
 from .grader import Grader
 from .inspection import Inspection, inspect_modules
 from .submissions import Submission
 
 log = logging.getLogger(__name__)
+TEXT_BYTES = 48 * 1024
+"""The most a check's message (with a student's traceback) may take in its result; cut in the middle beyond."""
+NOTE_BYTES = 4 * 1024
+MAX_NOTES = 50
 
 
 @dataclass
@@ -85,42 +91,77 @@ class Cancellation:
 
 
 def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: dict,
-              budget: SubmissionBudget | None = None, figures: FigureQueue | None = None) -> CheckResult:
+              budget: SubmissionBudget | None = None, figures: FigureQueue | None = None,
+              thread: CheckThread | None = None) -> CheckResult:
     """Run one check and classify its outcome; never raises for anything the student did.
 
     Every worker call the check makes is charged to ``budget`` (its timeout clipped to what is left). With
     ``figures``, the check's figures are drawn in the background: its result's ``plots`` fill in when the queue
-    finishes.
+    finishes. With ``thread``, the check runs there under the judge's deadline (``limits.judge_s`` of the judge's own
+    time, :mod:`.check_thread`); a check past it ends as a timeout, ``thread`` is left ``abandoned`` and the worker
+    restarted. Every text of the result is capped (:data:`TEXT_BYTES`, :data:`NOTE_BYTES`, ``limits.output_kb``).
     """
     points = grader.points(spec)
     ctx = Context(spec, worker, grader.profile, grader.profile_name, grader.timeout(spec), grader.judge, shared,
-                  meter=budget.run if budget is not None else None, figure_queue=figures)
-    status, message, extra_output = "passed", "", ""
+                  file_bytes=grader.file_bytes(spec), meter=budget.run if budget is not None else None,
+                  figure_queue=figures)
     start = time.monotonic()
+    if thread is None:
+        status, message, extra_output = _outcome(spec, ctx)
+    else:
+        limit = grader.config.limits.judge_s
+        outcome = thread.run(lambda: _outcome(spec, ctx), lambda: ctx.judge_seconds(start), limit)
+        if outcome is None:
+            ctx.abandon()
+            log.warning("check %s: the judge's own code ran past %g s; abandoned", spec.id, limit)
+            _fresh_worker(worker)
+            outcome = ("timeout", f"the judge's own work on this check did not finish within {limit:g} s (a file it "
+                                  "had to read, or a comparison, took too long)", "")
+        status, message, extra_output = outcome
+    output = "\n".join([*ctx.outputs, extra_output]).strip("\n")
+    notes = [cap(note, NOTE_BYTES) for note in ctx.notes[:MAX_NOTES]]
+    if len(ctx.notes) > MAX_NOTES:
+        notes.append(f"[... {len(ctx.notes) - MAX_NOTES} more notes left out ...]")
+    return CheckResult(
+        id=spec.id, task=spec.task, title=spec.title, max_score=points,
+        score=points if status == "passed" else 0.0, status=status, message=cap(message, TEXT_BYTES),
+        output=cap(output, grader.config.limits.output_kb * 1024), notes=notes, figures=dict(ctx.figures),
+        seconds=round(time.monotonic() - start, 3), plots=ctx.plots if thread is None or not thread.abandoned else [],
+        visibility=grader.visibility(spec),
+    )
+
+
+def _outcome(spec: CheckSpec, ctx: Context) -> tuple[str, str, str]:
+    """Run the check's code; ``(status, message, the student's output of the failed call)``."""
     try:
         spec.fn(ctx)
     except CheckFailed as exc:
-        status, message = "failed", str(exc)
+        return "failed", str(exc), ""
     except StudentError as exc:
-        status, message, extra_output = "error", f"{exc}\n{exc.traceback}".rstrip(), exc.output
+        return "error", f"{exc}\n{exc.traceback}".rstrip(), exc.output
     except BudgetExhausted as exc:
-        status, message, extra_output = "budget_exhausted", str(exc), exc.output
+        return "budget_exhausted", str(exc), exc.output
     except WorkerTimeout as exc:
-        status, message, extra_output = "timeout", f"{exc} (budget per call: {ctx.timeout:g} s)", exc.output
+        return "timeout", f"{exc} (budget per call: {ctx.timeout:g} s)", exc.output
     except (WorkerCrashed, LimitExceeded, ProtocolError) as exc:
-        status, message, extra_output = "crashed", str(exc), exc.output
+        return "crashed", str(exc), exc.output
     except WorkerError as exc:  # any other sandbox failure is still about the student's worker
-        status, message, extra_output = "crashed", str(exc), exc.output
+        return "crashed", str(exc), exc.output
+    except CheckAbandoned as exc:  # the judge no longer waits for this check: nobody reads this
+        return "timeout", str(exc), ""
     except Exception:  # a bug in a check must not stop the batch; it is reported
         log.exception("check %s raised", spec.id)
-        status, message = "grader_error", "the check itself failed:\n" + traceback.format_exc(limit=6)
-    output = "\n".join([*ctx.outputs, extra_output]).strip("\n")
-    return CheckResult(
-        id=spec.id, task=spec.task, title=spec.title, max_score=points,
-        score=points if status == "passed" else 0.0, status=status, message=message,
-        output=cap(output, grader.config.limits.output_kb * 1024), notes=ctx.notes, figures=ctx.figures,
-        seconds=round(time.monotonic() - start, 3), plots=ctx.plots, visibility=grader.visibility(spec),
-    )
+        return "grader_error", "the check itself failed:\n" + traceback.format_exc(limit=6), ""
+    return "passed", "", ""
+
+
+def _fresh_worker(worker: WorkerSession) -> None:
+    """After an abandoned check: kill its worker, so the next check starts from a fresh one (a call in flight ends
+    at its own timeout; a closed session, cancelled meanwhile, needs nothing)."""
+    try:
+        worker.restart()
+    except RuntimeError:
+        pass
 
 
 def _not_run(grader: Grader, spec: CheckSpec, status: str, message: str) -> CheckResult:
@@ -237,10 +278,14 @@ def _grade(grader: Grader, prepared: PreparedSubmission, budget_s: float | None,
     result.fingerprint = submission.fingerprint
     if worker is not None:
         result.isolation = worker.isolation.name  # the level in force (run_as alone means "user")
+        result.sandbox_uid = worker.isolation.host_uid()  # checked against the worker's own word at its hello
         result.device = _device(worker)
     shared: dict = {}
+    thread = CheckThread()
     with FigureQueue(drawing) as figures:  # drawn while the next checks run; all in their results on leaving
         for spec in grader.checks:
+            if thread.abandoned:  # the last check ran past the judge's deadline: the rest go on in a new thread
+                thread = CheckThread()
             if prepared.cancellation.cancelled:
                 break
             module = config.tasks[spec.task].module
@@ -253,7 +298,8 @@ def _grade(grader: Grader, prepared: PreparedSubmission, budget_s: float | None,
                 result.checks.append(_not_run(grader, spec, "budget_exhausted",
                                               BudgetExhausted.describe(budget.seconds or 0.0)))
             else:
-                result.checks.append(run_check(grader, spec, worker, shared, budget, figures))
+                result.checks.append(run_check(grader, spec, worker, shared, budget, figures, thread))
+    thread.close()
     result.seconds = round(time.monotonic() - start, 3)
     result.student_s = round(budget.used, 3)
     return result

@@ -5,7 +5,9 @@ machine). Jobs graded side by side are threads of one judge process, so whatever
 on one core: with many jobs on a large machine, the figures alone would cap the class at a few submissions a
 second. In a process of their own they cost the judge only the pickling of the plot.
 
-The process is ``python -m autograder.results.figure_process``, started on the first figure: a fresh interpreter
+The process is ``python -m autograder.results.figure_process``, started by a batch before its first worker
+(:meth:`FigureProcess.start`, which draws one figure of each kind to load all it needs), or on the first figure
+otherwise, and again after it died or was killed for being too slow: a fresh interpreter
 that imports only the drawing code (not ``multiprocessing``, whose ``spawn`` would run the caller's main script
 again in the child). It reads ``(id, plot)`` pickles on stdin and answers ``(id, figure or error message)``
 pickles on stdout, one figure at a time. In the judge, :meth:`FigureProcess.submit` only pickles the plot and
@@ -27,10 +29,11 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import IO, Any
 
-from ..checks.plots import Plot
+from ..checks.plots import Confusion, Curve, Images, Lines, Plot, Surface
 from .drawing import draw
 from .records import RenderedFigure
 
@@ -39,6 +42,15 @@ __all__ = ["FigureProcess"]
 log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("!QQ")  # a message: the figure's id and the length of the pickle that follows
+WARM_UP_S = 120.0
+
+
+def warm_up_plots() -> list[Plot]:
+    """One small figure of each kind: drawing them loads everything drawing needs."""
+    curve = Curve("warm-up", [0.0, 1.0], [1.0, 0.0])
+    grid = [[0.0, 1.0], [1.0, 0.0]]
+    return [Lines("warm-up", [curve], log_y=True), Images("warm-up", [grid]), Confusion("warm-up", ["a", "b"], grid),
+            Surface("warm-up", [0.0, 1.0], [0.0, 1.0], grid, paths=[curve])]
 
 
 @dataclass(eq=False)
@@ -65,6 +77,28 @@ class FigureProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def start(self, timeout: float = WARM_UP_S) -> bool:
+        """Start the drawing process now and have it draw one figure of each kind, so that everything it imports
+        (matplotlib, its fonts) is loaded before the first worker starts: no worker can then stand in the way of those
+        files being opened. Whether the warm-up figures came back within ``timeout`` (if not, the process is killed
+        and the next figure starts another)."""
+        futures = [self.submit(plot) for plot in warm_up_plots()]
+        try:
+            for future in futures:
+                future.result(timeout=timeout)
+        except (FutureTimeout, RuntimeError) as exc:
+            log.warning("the figure drawing process did not warm up within %g s (%s)", timeout, exc or "timed out")
+            self.kill()
+            return False
+        return True
+
+    def kill(self) -> None:
+        """Kill the drawing process (hung, or too slow): the figures it had fail, the next figure starts another."""
+        with self._lock:
+            drawer, self._drawer = self._drawer, None  # the next figure starts another at once
+        if drawer is not None and drawer.process.poll() is None:
+            drawer.process.kill()
 
     def submit(self, plot: Plot) -> Future[RenderedFigure]:
         """Draw ``plot`` in the drawing process (started, or started again after it died, as needed). The plot is

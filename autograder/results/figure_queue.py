@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 from ..checks.plots import Plot
@@ -26,6 +28,8 @@ from .records import RenderedFigure
 __all__ = ["FigureQueue"]
 
 log = logging.getLogger(__name__)
+FIGURES_S = 60.0
+"""How long a submission's results wait for its figures, all together, once its checks are done."""
 
 
 @dataclass
@@ -46,6 +50,7 @@ class FigureQueue:
 
     def __init__(self, process: FigureProcess | None = None) -> None:
         self._pool: ThreadPoolExecutor | None = None
+        self._process = process
         self._submit: Callable[[Plot], Future[RenderedFigure]]
         if process is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="figures")
@@ -67,13 +72,23 @@ class FigureQueue:
         title = str(getattr(plot, "title", plot))
         self._pending.append(_Pending(into, check_id, title, self._submit(plot)))
 
-    def finish(self) -> None:
-        """Wait for every figure and put it in its check's list; a figure that failed is logged and left out."""
+    def finish(self, timeout: float = FIGURES_S) -> None:
+        """Wait for every figure, at most ``timeout`` seconds in all, and put each in its check's list; a figure that
+        failed, or is not drawn by then, is logged and left out (and a drawing process that missed the deadline is
+        killed: the next figure starts another)."""
         pending, self._pending = self._pending, []
+        deadline = time.monotonic() + timeout
+        late = False
         for item in pending:
             try:
-                item.into.append(item.future.result())
+                item.into.append(item.future.result(timeout=max(0.0, deadline - time.monotonic())))
+            except FutureTimeout:
+                late = True
+                log.warning("check %s: figure %r was not drawn within %g s; left out", item.check_id, item.title,
+                            timeout)
             except Exception:  # the judge's own drawing: never the student's loss
                 log.exception("check %s: figure %r could not be drawn", item.check_id, item.title)
+        if late and self._process is not None:
+            self._process.kill()
         if self._pool is not None:
-            self._pool.shutdown(wait=True)
+            self._pool.shutdown(wait=not late, cancel_futures=True)

@@ -1,8 +1,9 @@
 """``grades.csv``: one row per submission, rebuilt and replaced atomically after each one.
 
 Columns: ``id``, one per task, ``total``, ``status`` (``graded``, with the kinds of trouble its checks met in
-brackets, or why it could not be graded), ``seconds``, ``isolation`` (how its worker was confined) and ``flags``
-(findings a person should look at, separated by ``"; "``).
+brackets, or why it could not be graded), ``seconds``, ``isolation`` (how its worker was confined), ``sandbox_uid``
+(the uid its code ran as outside the sandbox: never 0 under ``bwrap`` and ``user``) and ``flags`` (findings a person
+should look at, separated by ``"; "``).
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ TROUBLE = ("timeout", "crashed", "grader_error", "budget_exhausted")  # check st
 def render_gradebook(results: Iterable[SubmissionResult], tasks: list[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", *tasks, "total", "status", "seconds", "isolation", "flags"])
+    writer.writerow(["id", *tasks, "total", "status", "seconds", "isolation", "sandbox_uid", "flags"])
     for r in sorted(results, key=lambda r: r.submission_id):
         scores = r.task_scores()
         writer.writerow([r.submission_id, *(f"{scores.get(t, 0.0):g}" for t in tasks), f"{r.score:g}", _status(r),
-                         f"{r.seconds:.1f}", r.isolation, "; ".join(r.flags)])
+                         f"{r.seconds:.1f}", r.isolation, "" if r.sandbox_uid is None else r.sandbox_uid,
+                         "; ".join(r.flags)])
     return buffer.getvalue()
 
 

@@ -13,15 +13,17 @@ that crashed or timed out, so students see the whole picture.
   message, notes, the figures as PNG data URIs, the student's output), escaped. Others stay ``"text"``.
 - Size: Gradescope stores and renders the whole file for every view, so it is kept under
   :data:`MAX_RESULTS_BYTES`; when the figures would take it over, they are left out (largest first) with a line
-  saying so, and the text stays.
+  saying so; if it is still over, the checks' texts are cut (a marker says how much), ever shorter.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..sandbox.output import cap
 from .atomic import write_atomic
 from .feedback_html import check_details
 from .html import escape
@@ -34,6 +36,7 @@ MAX_RESULTS_BYTES = 1_000_000
 """Our budget for one ``results.json``: Gradescope renders every test's output on the student's page, and a few
 figures per check (20-40 KB each) fit many times over."""
 _LEFT_OUT = "(A figure was left out to keep this page small; ask your instructor for feedback.html.)"
+_TEXT_CAPS = (16 * 1024, 4 * 1024, 1024, 256)  # the ever shorter cuts of a check's texts once the figures are gone
 
 
 def _html_output(check: CheckResult, with_figures: bool) -> str:
@@ -61,29 +64,48 @@ def _test(check: CheckResult, number: str, with_figures: bool) -> dict[str, Any]
 
 
 def to_gradescope(result: SubmissionResult, max_bytes: int = MAX_RESULTS_BYTES) -> dict[str, Any]:
-    """The ``results.json`` document; figures are dropped, largest first, while it is over ``max_bytes``."""
+    """The ``results.json`` document, under ``max_bytes``: figures are dropped first, largest first, then every
+    check's texts (message, notes, output) are cut, ever shorter, each with a marker saying how much was cut."""
     summary = f"{result.assignment} ({result.profile} profile): {result.score:g} / {result.max_score:g} points"
     if result.isolation:
         summary += f"\nStudent code ran under isolation level: {result.isolation}"
+        if result.sandbox_uid is not None:
+            summary += f" (uid {result.sandbox_uid} outside the sandbox)"
     if result.message:
-        summary += f"\n{result.message}"
+        summary += f"\n{cap(result.message, _TEXT_CAPS[0])}"
     numbered = _numbered(result.checks)
     with_figures = {number: True for number, _ in numbered}
     by_size = [n for n, c in sorted(((n, c) for n, c in numbered if c.plots and not c.hidden),
                                     key=lambda item: -sum(len(p.png_base64) for p in item[1].plots))]
+    text_caps = list(_TEXT_CAPS)
+    limit: int | None = None  # no cut yet
     while True:
         document = {
             "score": round(result.score, 4),
             "execution_time": round(result.seconds, 3),
-            "output": summary,
+            "output": summary if limit is None else cap(summary, limit),
             "output_format": "text",
             "visibility": "visible",
             "stdout_visibility": "hidden",
-            "tests": [_test(c, number, with_figures[number]) for number, c in numbered],
+            "tests": [_test(_cut(c, limit), number, with_figures[number]) for number, c in numbered],
         }
-        if not by_size or len(json.dumps(document, indent=2)) <= max_bytes:
+        if len(json.dumps(document, indent=2)) <= max_bytes:
             return document
-        with_figures[by_size.pop(0)] = False
+        if by_size:
+            with_figures[by_size.pop(0)] = False
+        elif text_caps:
+            limit = text_caps.pop(0)
+        else:
+            return document  # every text is down to a few hundred bytes: only a course of thousands of checks is left
+
+
+def _cut(check: CheckResult, limit: int | None) -> CheckResult:
+    """``check`` with its message, notes and output each cut to ``limit`` bytes (``None``: as it is)."""
+    if limit is None:
+        return check
+    return replace(check, message=cap(check.message, limit), output=cap(check.output, limit),
+                   notes=[cap(note, limit) for note in check.notes[:8]]
+                   + ([f"[... {len(check.notes) - 8} more notes cut ...]"] if len(check.notes) > 8 else []))
 
 
 def _numbered(checks: list[CheckResult]) -> list[tuple[str, CheckResult]]:

@@ -67,6 +67,7 @@ class SubmissionResult:
     grader_version: str = ""
     device: str = ""
     isolation: str = ""  # how the worker was confined: "bwrap", "user" or "none"
+    sandbox_uid: int | None = None  # the uid student code ran as outside the sandbox (None: not run, or an old record)
     flags: list[str] = field(default_factory=list)  # findings a person should look at (e.g. embedded data)
     student_s: float = 0.0  # seconds spent in calls into the student's worker (the submission budget's meter)
 

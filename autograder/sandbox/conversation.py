@@ -72,7 +72,8 @@ class Conversation:
         except ProtocolError as exc:
             self.fail(worker, exc)
         try:
-            return parse_reply(line, expected)
+            return parse_reply(line, expected, max_values=self._limits.reply_values,
+                               max_depth=self._limits.reply_depth)
         except ProtocolError as exc:
             self.fail(worker, exc)
 

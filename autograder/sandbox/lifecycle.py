@@ -16,7 +16,7 @@ from pathlib import Path
 from .codec import Handle
 from .conversation import Conversation
 from .errors import LimitExceeded, ProtocolError, WorkerCrashed, WorkerError
-from .isolation import Isolation
+from .isolation import Isolation, IsolationError
 from .limits import Limits
 from .process import WorkerProcess, start_worker
 from .scratch import Layout, clear_folder
@@ -104,11 +104,23 @@ class WorkerLifecycle:
         pid_ok = self._isolation.namespaced_pids or hello.get("pid") == worker.pid
         if hello.get("hello") is not True or not pid_ok or device not in ("cpu", "cuda"):
             self.talk.fail(worker, ProtocolError(f"bad hello from worker: {hello!r}"[:500]))
+        self._check_uid(worker, hello)
         worker.device = device
         worker.watchdog.set_baseline()
         worker.output_mark = worker.log_size()
         self.current = worker
         return worker
+
+    def _check_uid(self, worker: WorkerProcess, hello: dict) -> None:
+        """Refuse a worker that runs as another uid than its level chose, or as root under a level that confines
+        (the hello comes before any student code runs: it is the runtime's own word)."""
+        isolation = self._isolation
+        seen = hello.get("parent_uid" if isolation.user_namespace else "uid")
+        expected = isolation.host_uid()
+        if seen != expected or (seen == 0 and isolation.name != "none"):
+            self.discard(worker)
+            raise IsolationError(f"the {isolation.name} sandbox runs student code as uid {seen!r} outside, not as "
+                                 f"the unprivileged uid {expected} it chose: refusing to grade with it")
 
     def discard(self, worker: WorkerProcess) -> None:
         """Stop ``worker`` for good: kill its processes, forget its handles, clear the exchange folder (and, after

@@ -15,8 +15,14 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["cap", "read_output"]
+__all__ = ["MESSAGE_BYTES", "TRACEBACK_BYTES", "TYPE_NAME_BYTES", "cap", "read_output"]
 
+MESSAGE_BYTES = 16 * 1024
+"""The most a student exception's message may take (cut by the worker, and again by the judge)."""
+TRACEBACK_BYTES = 32 * 1024
+"""The most a student exception's traceback may take (likewise)."""
+TYPE_NAME_BYTES = 256
+"""The most a student exception's type name may take (likewise)."""
 _MARKER = "\n[... {} bytes cut ...]\n"
 
 

@@ -131,6 +131,9 @@ def start_worker(layout: Layout, modules: Sequence[str], *, generation: int, lim
         "--modules", ",".join(modules), "--parent-pid", str(parent), "--rlimits", rlimits,
         "--preload", ",".join(preload),
     ]  # fmt: skip
+    drop = isolation.drop_to()
+    if drop is not None:
+        command += ["--drop-to", f"{drop[0]}:{drop[1]}"]
     launch = isolation.launch(command, scratch=layout.root, work=layout.work, writable=layout.writable(), env=env)
     cgroup = Cgroup.create(pids_max=limits.max_processes * 8,
                            memory_bytes=(limits.memory_mb + _CGROUP_HEADROOM_MB) * _MIB)
@@ -154,7 +157,7 @@ def start_worker(layout: Layout, modules: Sequence[str], *, generation: int, lim
         os.close(reply_write)
         os.close(log_fd)
     os.set_blocking(request_write, False)
-    watchdog = Watchdog(process.pid, log_path, limits, layout.writable())
+    watchdog = Watchdog(process.pid, log_path, limits, layout.writable(), elsewhere=isolation.usage_elsewhere)
     channel = Channel(request_write, reply_read, max_line=limits.message_bytes)
     worker = WorkerProcess(process, secrets.token_hex(8), channel, log_path, watchdog, isolation, cgroup)
     watchdog.start()

@@ -1,9 +1,10 @@
 """How the worker process prepares itself before any student code runs (a runtime file, loaded by worker.py).
 
-Everything here runs inside whatever isolation the worker was started in: the parent-death signal, lowered resource
-limits (no core dumps), torch's deterministic algorithms, and the CUDA context (created up front so that its memory
-counts as the worker's own footprint, not the student's). Standard library only: it runs before NumPy and torch
-are imported.
+Everything here runs inside whatever isolation the worker was started in: the switch to the unprivileged uid a
+sandbox started by root runs student code as (:func:`drop_privileges`, first of all), the parent-death signal,
+lowered resource limits (no core dumps), torch's deterministic algorithms, and the CUDA context (created up front so
+that its memory counts as the worker's own footprint, not the student's). Standard library only: it runs before
+NumPy and torch are imported.
 """
 
 from __future__ import annotations
@@ -16,6 +17,67 @@ import sys
 from types import ModuleType
 
 _PR_SET_PDEATHSIG = 1
+_PR_CAPBSET_DROP = 24
+_PR_CAP_AMBIENT = 47
+_PR_CAP_AMBIENT_CLEAR_ALL = 4
+_CAP_SETS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def drop_privileges(uid: int, gid: int) -> None:
+    """Become ``uid``/``gid`` for good, with no supplementary group and no capability in any set (bounding and
+    inheritable included), or exit with code 71 saying what is left. For a sandbox started by root without a user
+    namespace (so that root makes its binds, e.g. of an interpreter under a 0700 ``/root``): called first thing,
+    before any student code is imported. ``no_new_privs`` follows (:func:`.seccomp.install`).
+    """
+    if uid == 0 or gid == 0:
+        _refuse(f"refusing to run student code as uid {uid} / gid {gid}")
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    last = int(_read_or("/proc/sys/kernel/cap_last_cap", "40"))
+    for cap in range(last + 1):  # needs CAP_SETPCAP, which root has here: after the switch it is gone
+        libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)  # clears the permitted, effective and ambient sets
+    header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()  # _LINUX_CAPABILITY_VERSION_3: two 32-bit halves
+    libc.capset(ctypes.byref(header), data)  # the inheritable set may always be lowered, here to nothing
+    status = dict(line.split(":", 1) for line in _read_or("/proc/self/status", "").splitlines() if ":" in line)
+    left = {name: status.get(name, "?").strip() for name in _CAP_SETS if int(status.get(name, "1"), 16) != 0}
+    ids = (os.getresuid(), os.getresgid(), os.getgroups())
+    if left or ids != ((uid,) * 3, (gid,) * 3, []):
+        _refuse(f"could not drop privileges: ids {ids}, capabilities left {left}")
+
+
+def parent_uid() -> int:
+    """This process's uid as its user namespace's parent sees it (``/proc/self/uid_map``): under bwrap started by
+    an ordinary user, the sandbox's uid 65534 is that user's own uid; without a user namespace of its own, the uid."""
+    uid = os.getuid()
+    for line in _read_or("/proc/self/uid_map", f"{uid} {uid} 1").splitlines():
+        inside, outside, count = (int(part) for part in line.split())
+        if inside <= uid < inside + count:
+            return outside + uid - inside
+    return -1  # not mapped: cannot happen for a running process
+
+
+def _refuse(message: str) -> None:
+    print(f"sandbox worker: {message}", file=sys.stderr, flush=True)
+    os._exit(71)
+
+
+def _read_or(path: str, default: str) -> str:
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return default
 
 
 def die_with_parent(parent_pid: int) -> None:

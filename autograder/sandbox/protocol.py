@@ -11,13 +11,17 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import select
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .errors import ProtocolError, StudentError
+from .output import MESSAGE_BYTES, TRACEBACK_BYTES, TYPE_NAME_BYTES, cap
 
 __all__ = ["Channel", "Closed", "Expired", "Gone", "Refused", "check_error", "parse_reply", "ready"]
 
@@ -118,8 +122,33 @@ def ready(fd: int, seconds: float, *, write: bool = False) -> bool:
     return bool(poller.poll(max(0, math.ceil(seconds * 1000))))
 
 
-def parse_reply(line: bytes, expected: tuple[int, str] | None) -> dict[str, Any]:
-    """The JSON object on ``line``, checked to answer ``expected`` ``(id, nonce)`` (``None``: the hello)."""
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string, escapes included
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_shape(line: bytes) -> tuple[int, int]:
+    """``(values, depth)``: bounds on the number of values (scalars, lists and objects) in the JSON text ``line``
+    and on how deep its lists and objects nest, found without decoding it (strings' contents do not count)."""
+    bare = _STRING.sub(b'""', line)
+    values = bare.count(b",") + bare.count(b"[") + bare.count(b"{") + 1
+    brackets = np.frombuffer(bare.translate(None, _NOT_BRACKET), dtype=np.uint8)
+    if not len(brackets):
+        return values, 0
+    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
+    return values, int(np.cumsum(steps, dtype=np.int64).max())
+
+
+def parse_reply(line: bytes, expected: tuple[int, str] | None, *, max_values: int = 1_000_000,
+                max_depth: int = 256) -> dict[str, Any]:
+    """The JSON object on ``line``, checked to answer ``expected`` ``(id, nonce)`` (``None``: the hello).
+
+    Before it is decoded, a line with more than ``max_values`` values or nested deeper than ``max_depth`` is refused:
+    bytes alone do not bound the judge's memory (a 30 MB line of empty lists decodes to 2.6 GB of Python objects).
+    """
+    values, depth = json_shape(line)
+    if values > max_values or depth > max_depth:
+        raise ProtocolError(f"reply refused before decoding: about {values} JSON values nested {depth} deep (at most "
+                            f"{max_values} values nested {max_depth} deep; arrays travel as .npy files)")
     try:
         reply = json.loads(line)
     except (ValueError, RecursionError):
@@ -143,8 +172,8 @@ def check_error(reply: dict[str, Any]) -> None:
     kind, type_name, text, trace = (error.get(key) for key in ("kind", "type", "message", "traceback"))
     if not all(isinstance(item, str) for item in (kind, type_name, text, trace)):
         raise ProtocolError("malformed error in reply")
-    if kind == "student":
-        raise StudentError(type_name, text, trace)
+    if kind == "student":  # capped here too: student code can replace the worker's own cap
+        raise StudentError(cap(type_name, TYPE_NAME_BYTES), cap(text, MESSAGE_BYTES), cap(trace, TRACEBACK_BYTES))
     if kind in ("request", "internal"):
         raise Refused(f"worker refused the request: {text}")
     raise ProtocolError(f"unknown error kind {kind!r} in reply")

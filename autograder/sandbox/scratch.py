@@ -10,6 +10,7 @@ Layout (everything below ``scratch``; existing folders of these names are replac
     scratch/logs/       worker-<n>.log: stdout+stderr of the n-th worker process (grader-owned, handed over as fds)
     scratch/runtime/    copies of the RUNTIME_FILES: worker.py and the modules it imports (grader-owned, read-only)
     scratch/empty/      an empty grader-owned folder, mounted read-only over hidden folders under bubblewrap
+    scratch/judge/      the judge's copies of files the worker wrote (:mod:`.copy_out`): out of every worker's reach
 
 The first four are the worker's (:meth:`Layout.writable`); the rest the grader's.
 """
@@ -25,7 +26,8 @@ from pathlib import Path
 
 __all__ = ["RUNTIME_FILES", "Layout", "check_reachable", "clear_folder"]
 
-RUNTIME_FILES = ("worker.py", "codec.py", "wire.py", "exchange.py", "arrays.py", "output.py", "process_setup.py")
+RUNTIME_FILES = ("worker.py", "codec.py", "wire.py", "exchange.py", "arrays.py", "output.py", "process_setup.py",
+                 "seccomp.py")
 """The worker program and the modules it imports (standard library and NumPy only, relative imports only)."""
 
 
@@ -63,6 +65,10 @@ class Layout:
     def empty(self) -> Path:
         return self.root / "empty"
 
+    @property
+    def judge(self) -> Path:
+        return self.root / "judge"
+
     def writable(self) -> tuple[Path, ...]:
         """Folders the worker may write to."""
         return (self.work, self.exchange, self.home, self.tmp)
@@ -93,13 +99,16 @@ class Layout:
             env[key] = value
         return env
 
-    def prepare(self, submission: Path, modules: Sequence[str], owner: tuple[int, int] | None) -> None:
+    def prepare(self, submission: Path, modules: Sequence[str], owner: tuple[int, int] | None, *,
+                reach: bool = True) -> None:
         """Create the folders afresh, copy the listed modules and the worker runtime in.
 
         ``owner``: ``(uid, gid)`` that gets the writable folders (the worker runs as another user), else ``None``.
+        ``reach``: the worker reaches them by their paths on the machine, so ``owner`` must be able to pass through
+        every folder above (``False`` under a sandbox that makes those folders for it).
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        for folder in (*self.writable(), self.logs, self.runtime, self.empty):
+        for folder in (*self.writable(), self.logs, self.runtime, self.empty, self.judge):
             if folder.is_symlink() or folder.is_file():
                 folder.unlink()
             elif folder.exists():
@@ -113,7 +122,8 @@ class Layout:
         self.empty.chmod(0o555)
         if owner is not None:
             self.root.chmod(0o711)  # the worker's user passes through to its folders, and lists nothing else
-            check_reachable(self.root, *owner)
+            if reach:
+                check_reachable(self.root, *owner)
         self.reset(submission, modules, owner)
 
     def reset(self, submission: Path, modules: Sequence[str], owner: tuple[int, int] | None) -> None:

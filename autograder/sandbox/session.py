@@ -28,16 +28,16 @@ import logging
 import math
 import os
 import secrets
-import stat
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from .codec import Decoder, Encoder, Exchange, Handle, ReplyCheck
+from .copy_out import copy_out
 from .errors import WorkerError
 from .isolation import Isolation
 from .lifecycle import WorkerLifecycle
@@ -124,7 +124,8 @@ class WorkerSession:
         self._layout = Layout(Path(scratch).resolve())
         self._request_id = 0
         self._submission = Path(submission)
-        self._layout.prepare(self._submission, self.modules, self.isolation.worker_owner())
+        self._layout.prepare(self._submission, self.modules, self.isolation.worker_owner(),
+                             reach=not self.isolation.private_root)
         self._workers = WorkerLifecycle(self._layout, self._submission, self.modules, limits=limits,
                                         isolation=self.isolation, env=self._layout.environment(gpu, env),
                                         preload=self.preload)
@@ -269,24 +270,12 @@ class WorkerSession:
             if self._workers.current is not None:
                 self._workers.discard(self._workers.current)
 
-    def path(self, relpath: str | os.PathLike[str]) -> Path:
-        """Absolute grader-side path of a file or folder the student code left in the work dir.
-
-        Refuses absolute paths, ``..`` and any symlink along the way (``ValueError``); ``FileNotFoundError`` if
-        absent. The worker may still be running: copy or load the file promptly.
-        """
-        relative = PurePosixPath(os.fspath(relpath))
-        if relative.is_absolute() or not relative.parts or ".." in relative.parts:
-            raise ValueError(f"path must be relative to the work dir without '..', got {os.fspath(relpath)!r}")
-        current = self._layout.work
-        for part in relative.parts:
-            current = current / part
-            info = os.lstat(current)  # FileNotFoundError if absent
-            if stat.S_ISLNK(info.st_mode):
-                raise ValueError(f"{os.fspath(relpath)!r} goes through a symlink ({part!r})")
-        if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
-            raise ValueError(f"{os.fspath(relpath)!r} is not a regular file or folder")
-        return current
+    def copy_out(self, relpath: str | os.PathLike[str], *, max_bytes: int) -> Path:
+        """A copy of the regular file ``relpath`` that student code left in the work dir, in a folder only the judge
+        can write (:func:`~.copy_out.copy_out`: opened once, without following symlinks or blocking, at most
+        ``max_bytes``). ``FileNotFoundError`` if absent; ``ValueError`` (a message for the student) for an absolute
+        path, ``..``, a symlink, a file that is not regular, a leased file or one too large."""
+        return copy_out(self._layout.work, relpath, self._layout.judge, max_bytes)
 
     # -- worker lifecycle --------------------------------------------------------------------------------------
 

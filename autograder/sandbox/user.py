@@ -7,6 +7,10 @@ files), cannot signal, stop or trace the grader (another user), and cannot read 
 others (the grader's home, the HMAC key). What it does not give, and ``bwrap`` does: hiding world-readable files
 (package data, a world-readable course folder) and cutting the network.
 
+The worker is started by root and switches to its uid itself (``process_setup.drop_privileges``: no supplementary
+group, no capability in any set, ``no_new_privs``) before any student code runs; the interpreter and its packages
+must therefore be readable by that uid (:func:`can_run_interpreter`).
+
 The user is chosen automatically when none is named: ``autograder-worker``, created with ``useradd`` if missing
 (``nobody`` only if it cannot be created). One grader per worker user at a time: after a worker stops, every
 process of that user whose parent is not this grader is a stray (a double-forked daemon) and is killed.
@@ -19,6 +23,7 @@ import os
 import pwd
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -30,8 +35,9 @@ from typing import Any
 import psutil
 
 from .isolation import Launch
+from .watchdog import disk_usage
 
-__all__ = ["DEFAULT_USER", "RunAs", "UserIsolation", "kill_strays", "resolve_user", "worker_user"]
+__all__ = ["DEFAULT_USER", "RunAs", "UserIsolation", "WorkerUids", "kill_strays", "resolve_user", "worker_user"]
 
 DEFAULT_USER = "autograder-worker"
 SPARE_UID_BASE = 1_900_000_000  # uids of workers graded side by side with the first (no account has them)
@@ -118,38 +124,55 @@ def kill_strays(uid: int, parent: int) -> int:
     return killed
 
 
-class _Slots:
-    """Which worker uids of one grader are in use (shared by the sessions of a run; thread-safe)."""
+class WorkerUids:
+    """The host uids the workers of one grader run as, one per worker session at a time (thread-safe).
 
-    def __init__(self) -> None:
+    The first session at a time gets ``user`` itself; sessions side by side with it get uids of their own,
+    :data:`SPARE_UID_BASE` and up, which no account uses: two submissions graded side by side can then neither
+    signal each other's processes nor write each other's files, and strays are recognised by uid alone. Used by
+    the ``user`` level and by a ``bwrap`` sandbox started by root.
+    """
+
+    def __init__(self, user: RunAs) -> None:
+        self.user = user
         self._lock = threading.Lock()
         self._used: set[int] = set()
 
-    def acquire(self) -> int:
+    def acquire(self) -> RunAs:
+        """A uid no other session of this grader uses now."""
         with self._lock:
             slot = next(k for k in range(len(self._used) + 1) if k not in self._used)
             self._used.add(slot)
-            return slot
+        if slot == 0:
+            return self.user
+        uid = SPARE_UID_BASE + (os.getpid() % 100_000) * 100 + slot
+        return RunAs(f"{self.user.name}+{slot}", uid, uid)
 
-    def release(self, slot: int) -> None:
+    def release(self, who: RunAs) -> None:
+        """Give ``who``'s uid back, once every process of it is gone (a daemon that double-forked away is killed)
+        and its files in the shared temporary folders are deleted."""
+        kill_strays(who.uid, os.getpid())
+        remove_files_of(who.uid)
+        slot = 0 if who == self.user else (who.uid - SPARE_UID_BASE) % 100
         with self._lock:
             self._used.discard(slot)
 
 
 @dataclass(frozen=True)
 class UserIsolation:
-    """Run each worker as an unprivileged uid of its own (see the module docstring).
-
-    The first worker at a time runs as ``user``; workers graded at the same time as it get uids of their own,
-    :data:`SPARE_UID_BASE` and up, which no account uses: two submissions graded side by side can then neither
-    signal each other's processes nor write each other's files, and strays are recognised by uid alone.
-    """
+    """Run each worker as an unprivileged uid of its own (see the module docstring and :class:`WorkerUids`)."""
 
     user: RunAs
-    slot: int | None = None
-    slots: _Slots = field(default_factory=_Slots, compare=False, repr=False)
+    uids: WorkerUids = field(default=None, compare=False, repr=False)  # type: ignore[assignment]  # set below
+    session_user: RunAs | None = None  # the uid of one session (set by :meth:`session`)
     name: str = "user"
     namespaced_pids: bool = False
+    user_namespace: bool = False
+    private_root: bool = False
+
+    def __post_init__(self) -> None:
+        if self.uids is None:  # the uids of this grader's sessions (copies made by session() share them)
+            object.__setattr__(self, "uids", WorkerUids(self.user))
 
     def describe(self) -> str:
         return (f"user: student code runs as the unprivileged user {self.user.name!r} (uid {self.user.uid}; "
@@ -158,29 +181,64 @@ class UserIsolation:
 
     def session(self) -> UserIsolation:
         """This level for one worker session, with a uid no other session of this grader uses at the same time."""
-        slot = self.slots.acquire()
-        if slot == 0:
-            return replace(self, slot=0)
-        uid = SPARE_UID_BASE + (os.getpid() % 100_000) * 100 + slot
-        return replace(self, user=RunAs(f"{self.user.name}+{slot}", uid, uid), slot=slot)
+        return replace(self, session_user=self.uids.acquire())
 
     def release(self) -> None:
-        """Give the session's uid back, once every process of it is gone and its files in the shared temporary
-        folders are deleted."""
-        kill_strays(self.user.uid, os.getpid())
-        remove_files_of(self.user.uid)
-        if self.slot is not None:
-            self.slots.release(self.slot)
+        """Give the session's uid back (see :meth:`WorkerUids.release`)."""
+        if self.session_user is not None:
+            self.uids.release(self.session_user)
+
+    @property
+    def _runs_as(self) -> RunAs:
+        return self.session_user or self.user
+
+    def host_uid(self) -> int:
+        return self._runs_as.uid
 
     def worker_owner(self) -> tuple[int, int] | None:
-        return (self.user.uid, self.user.gid)
+        return (self._runs_as.uid, self._runs_as.gid)
+
+    def drop_to(self) -> tuple[int, int] | None:
+        """The worker is started by root and switches to the session's uid itself, dropping every capability
+        (bounding set included, which a switch made by ``subprocess`` would leave) before any student code runs."""
+        return self.worker_owner()
+
+    def usage_elsewhere(self, pid: int) -> tuple[int, int]:
+        """What the session's uid keeps in the machine's ``/dev/shm`` (memory) and ``/tmp``, ``/var/tmp`` (disk)."""
+        uid = self._runs_as.uid
+        return owned_usage(uid, ("/dev/shm",)), owned_usage(uid, ("/tmp", "/var/tmp"))
 
     def launch(self, argv: Sequence[str], *, scratch: Path, work: Path, writable: Sequence[Path],
                env: Mapping[str, str]) -> Launch:
-        return Launch(list(argv), self.user.popen())
+        return Launch(list(argv))
 
     def sweep(self) -> None:
-        kill_strays(self.user.uid, os.getpid())
+        """After a worker stopped: kill what it left running and delete what it left in the shared temporary
+        folders (the next worker of the session starts without them, as under bwrap, whose ``/tmp`` and
+        ``/dev/shm`` go with the sandbox; and they no longer count against its limits)."""
+        kill_strays(self._runs_as.uid, os.getpid())
+        remove_files_of(self._runs_as.uid)
+
+
+def owned_usage(uid: int, folders: Sequence[str]) -> int:
+    """Bytes of what ``uid`` has directly in ``folders`` (files, and folders with everything in them)."""
+    entries: list[Path] = []
+    for folder in folders:
+        try:
+            entries += [Path(entry.path) for entry in os.scandir(folder)
+                        if entry.stat(follow_symlinks=False).st_uid == uid]
+        except OSError:
+            continue
+    total = 0
+    for entry in entries:
+        try:
+            info = entry.lstat()
+        except OSError:
+            continue
+        total += info.st_blocks * 512
+        if stat.S_ISDIR(info.st_mode):
+            total += disk_usage([entry], stop_after=100_000)[0]
+    return total
 
 
 def remove_files_of(uid: int, folders: Sequence[str] = ("/tmp", "/var/tmp", "/dev/shm")) -> None:

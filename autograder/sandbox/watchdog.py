@@ -4,11 +4,16 @@ It polls every :data:`INTERVAL_S` seconds:
 
 * memory: the *private* resident memory (``RssAnon + RssShmem``) of every process of the worker — the confining
   process (``bwrap``) and everything below it, which under bubblewrap is every process of the sandbox's PID
-  namespace — above the worker's own start-up footprint (see :class:`~autograder.sandbox.limits.Limits`);
+  namespace — above the worker's own start-up footprint (see :class:`~autograder.sandbox.limits.Limits`), plus the
+  shared memory it holds without mapping it, counted where it lives (every 5th poll): memory files
+  (``memfd_create``) its processes hold open, and what its isolation level finds elsewhere (the sandbox's own
+  ``/dev/shm`` and ``/tmp``, or the files of its uid in the machine's ``/dev/shm``);
 * processes: how many there are (a fork bomb is also stopped by ``RLIMIT_NPROC`` or a pids cgroup where those
   apply; this count is the backstop that works everywhere);
 * output: the size of the worker's log (stdout and stderr);
-* disk: the bytes and entries below the worker's writable folders (``RLIMIT_FSIZE`` caps any one file).
+* disk: the bytes and entries below the worker's writable folders, plus the unlinked files its processes hold open
+  there (``O_TMPFILE``, or written and deleted: no walk sees them) and what its level counts elsewhere
+  (``RLIMIT_FSIZE`` caps any one file).
 
 It remembers every descendant it has seen, so :meth:`Watchdog.kill` reaches processes that left the worker's
 process group (``setsid``) or were re-parented when their parent died.
@@ -23,15 +28,16 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import psutil
 
 from .limits import Limits
 
-__all__ = ["INTERVAL_S", "Watchdog", "descendants", "private_memory"]
+__all__ = ["INTERVAL_S", "Watchdog", "descendants", "held_files", "private_memory", "used_bytes"]
 
 INTERVAL_S = 0.1
 _DISK_EVERY = 5  # the disk is walked every 5th poll (0.5 s): walking a folder costs more than reading /proc
@@ -48,11 +54,15 @@ class Watchdog:
         folders: the worker's writable folders, whose total size is capped by ``limits.disk_mb``.
     """
 
-    def __init__(self, pid: int, log_path: Path, limits: Limits, folders: Sequence[Path] = ()) -> None:
+    def __init__(self, pid: int, log_path: Path, limits: Limits, folders: Sequence[Path] = (),
+                 elsewhere: Callable[[int], tuple[int, int]] | None = None) -> None:
         self._pid = pid
         self._log_path = log_path
         self._limits = limits
         self._folders = tuple(folders)
+        self._elsewhere = elsewhere
+        self._devices = {os.stat(folder).st_dev for folder in self._folders if folder.exists()}
+        self._held = (0, 0)  # memory and disk outside the processes and the folders, as of the last full check
         self._root = psutil.Process(pid)
         self._known: dict[int, psutil.Process] = {pid: self._root}
         self._lock = threading.Lock()
@@ -78,7 +88,7 @@ class Watchdog:
             self._baseline = baseline
 
     def memory(self) -> int:
-        """Private resident bytes of the worker and its descendants."""
+        """Private resident bytes of the worker and its descendants (what :meth:`set_baseline` records)."""
         return sum(private_memory(process.pid) for process in self.processes())
 
     def stop(self) -> None:
@@ -132,13 +142,18 @@ class Watchdog:
         if len(processes) > self._limits.max_processes:
             self._flag("processes", f"{len(processes)} processes > {self._limits.max_processes}")
             return
+        if self._polls % _DISK_EVERY == 0:
+            self._held = self.held_elsewhere(processes)
         with self._lock:
             baseline = self._baseline
         if baseline is not None:
-            used = sum(private_memory(process.pid) for process in processes) - baseline
+            resident = sum(private_memory(process.pid) for process in processes) - baseline
+            used = resident + self._held[0]
             if used > self._limits.memory_mb * _MIB:
                 detail = f"{used / _MIB:.0f} MiB > {self._limits.memory_mb} MiB"
-                self._flag("memory", f"{detail} (on top of the worker's own {baseline / _MIB:.0f} MiB)")
+                held = self._held[0]
+                shared = f", {held / _MIB:.0f} MiB of it in memory files, /dev/shm, /tmp" if held else ""
+                self._flag("memory", f"{detail} (on top of the worker's own {baseline / _MIB:.0f} MiB{shared})")
                 return
         try:
             size = self._log_path.stat().st_size
@@ -148,19 +163,35 @@ class Watchdog:
             self._flag("output", f"{size} bytes of output > {self._limits.max_log_bytes} bytes")
             return
         if self._polls % _DISK_EVERY == 0:
-            self.check_disk()
+            self.check_disk(held=self._held[1])
 
-    def check_disk(self) -> None:
-        """Walk the writable folders now and flag the worker if they hold too much. The session also calls this
-        after every reply, so that a call which filled the disk and returned before the next poll is the one
-        that fails (not the next, innocent call)."""
+    def held_elsewhere(self, processes: Sequence[psutil.Process] | None = None) -> tuple[int, int]:
+        """``(memory, disk)`` bytes the worker holds outside its processes' resident memory and the files its
+        writable folders list: memory files (``memfd_create``) and unlinked files it keeps open (``O_TMPFILE``, or
+        written then deleted), and what its isolation level counts elsewhere (the sandbox's ``/dev/shm``)."""
+        processes = self.processes() if processes is None else processes
+        memory, disk = held_files([process.pid for process in processes], self._devices)
+        if self._elsewhere is not None and processes:
+            more_memory, more_disk = self._elsewhere(processes[-1].pid)  # the newest: inside the sandbox, if any
+            memory, disk = memory + more_memory, disk + more_disk
+        return memory, disk
+
+    def check_disk(self, held: int | None = None) -> None:
+        """Walk the writable folders now and flag the worker if they, and the unlinked files it holds (``held``
+        bytes; ``None``: look now), take too much. The session also calls this after every reply, so that a call
+        which filled the disk and returned before the next poll is the one that fails (not the next, innocent
+        call)."""
         if not self._folders:
             return
+        if held is None:
+            held = self.held_elsewhere()[1]
         used_bytes, entries = disk_usage(self._folders, stop_after=self._limits.max_files + 1)
+        used_bytes += held
         if entries > self._limits.max_files:
             self._flag("disk", f"more than {self._limits.max_files} files and folders written")
         elif used_bytes > self._limits.disk_mb * _MIB:
-            self._flag("disk", f"{used_bytes / _MIB:.0f} MiB written > {self._limits.disk_mb} MiB")
+            elsewhere = f" ({held / _MIB:.0f} MiB of it outside its folders: unlinked files, /tmp)" if held else ""
+            self._flag("disk", f"{used_bytes / _MIB:.0f} MiB written > {self._limits.disk_mb} MiB{elsewhere}")
 
     def _flag(self, kind: str, detail: str) -> None:
         with self._lock:
@@ -221,6 +252,46 @@ def disk_usage(folders: Sequence[Path], *, stop_after: int) -> tuple[int, int]:
         except OSError:
             continue
     return total, entries
+
+
+def held_files(pids: Sequence[int], disk_devices: set[int]) -> tuple[int, int]:
+    """``(memory, disk)``: the bytes of the memory files (``memfd_create``) the processes ``pids`` hold open, and of
+    the unlinked regular files they hold open on ``disk_devices`` (files with a name there are the walk's); each file
+    counted once, at its allocated size."""
+    seen: set[tuple[int, int]] = set()
+    memory = disk = 0
+    for pid in pids:
+        try:
+            descriptors = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for descriptor in descriptors:
+            link = f"/proc/{pid}/fd/{descriptor}"
+            try:
+                info = os.stat(link)
+            except OSError:
+                continue
+            if not stat.S_ISREG(info.st_mode) or (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            if info.st_dev in disk_devices:
+                disk += info.st_blocks * 512 if info.st_nlink == 0 else 0
+                continue
+            try:
+                if os.readlink(link).startswith("/memfd:"):
+                    memory += info.st_blocks * 512
+            except OSError:
+                continue
+    return memory, disk
+
+
+def used_bytes(path: str) -> int:
+    """Bytes in use on the file system at ``path`` (0 if it cannot be read)."""
+    try:
+        info = os.statvfs(path)
+    except OSError:
+        return 0
+    return (info.f_blocks - info.f_bfree) * info.f_frsize
 
 
 def private_memory(pid: int) -> int:

@@ -6,7 +6,7 @@ grader-owned runtime folder (``<scratch>/runtime/``) and runs it by file path::
 
     python -s -P -B -u <scratch>/runtime/worker.py --request-fd R --reply-fd W --exchange DIR \\
         --modules trees,mnist_mlp --parent-pid PID --rlimits nproc=512,fsize=1073741824,nofile=1024 \\
-        --preload torch,pandas,sklearn.tree
+        --preload torch,pandas,sklearn.tree [--drop-to UID:GID]
 
 with the submission's scratch copy (``<scratch>/work/``) as working directory. ``-s -P`` keep the user site and
 the script folder off ``sys.path`` (``-I`` would also imply ``-E``, which would make the interpreter ignore the
@@ -21,7 +21,11 @@ stderr are the grader's log file and are student output, never parsed. After sta
 libraries imported, so that no call waits for them; the CUDA context created if torch is one and a GPU is visible)
 the worker says hello::
 
-    {"hello": true, "device": "cuda" | "cpu", "pid": 1234, "python": "3.11.7", "torch": "2.x" | null}
+    {"hello": true, "device": "cuda" | "cpu", "pid": 1234, "python": "3.11.7", "torch": "2.x" | null,
+     "uid": 999, "parent_uid": 999}
+
+(``uid``: the worker's uid; ``parent_uid``: that uid in the parent of its user namespace. The grader checks the one
+that is in its own namespace against the uid its isolation level chose.)
 
 then serves requests until the request pipe reaches EOF::
 
@@ -57,8 +61,6 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any, BinaryIO
 
-_MESSAGE_BYTES = 64 * 1024
-_TRACEBACK_BYTES = 256 * 1024
 _THIS_FILE = os.path.abspath(__file__)
 _RUNTIME_PACKAGE = "_autograder_sandbox_runtime"
 _REPR = reprlib.Repr()
@@ -93,8 +95,10 @@ def student_frames(tb: TracebackType | None) -> TracebackType | None:
     return tb
 
 
-def describe_exception(exc: BaseException, cap: Callable[[str, int], str]) -> dict[str, str]:
-    """The ``error`` record of a student exception: type name, message and trimmed traceback, each capped."""
+def describe_exception(exc: BaseException, output: ModuleType) -> dict[str, str]:
+    """The ``error`` record of a student exception: type name, message and trimmed traceback, each capped with the
+    runtime's ``output`` module."""
+    cap = output.cap
     type_name = type(exc).__qualname__
     if isinstance(exc, SystemExit):
         code = "" if exc.code is None else repr(exc.code)
@@ -110,9 +114,9 @@ def describe_exception(exc: BaseException, cap: Callable[[str, int], str]) -> di
         formatted = f"{type_name}: {message}\n"
     return {
         "kind": "student",
-        "type": type_name,
-        "message": cap(message, _MESSAGE_BYTES),
-        "traceback": cap(formatted, _TRACEBACK_BYTES),
+        "type": cap(type_name, output.TYPE_NAME_BYTES),
+        "message": cap(message, output.MESSAGE_BYTES),
+        "traceback": cap(formatted, output.TRACEBACK_BYTES),
     }
 
 
@@ -185,7 +189,7 @@ class Worker:
                 self.reset_random_state(seed if isinstance(seed, int) and not isinstance(seed, bool) else None)
                 value = run()
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
-            return {**header, "ok": False, "error": describe_exception(exc, self.output.cap)}
+            return {**header, "ok": False, "error": describe_exception(exc, self.output)}
         finally:
             _flush_student_streams()
         return {**header, "ok": True, "value": self.encode(value)}
@@ -317,10 +321,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parent-pid", type=int, required=True)
     parser.add_argument("--rlimits", default="")
     parser.add_argument("--preload", default="", help="libraries to import before the hello (comma-separated)")
+    parser.add_argument("--drop-to", default="", help="uid:gid to switch to first (a sandbox started by root)")
     options = parser.parse_args(argv)
 
     process_setup = load_runtime("process_setup")
-    process_setup.die_with_parent(options.parent_pid)
+    if options.drop_to:  # first of all: nothing below runs as root
+        uid, _, gid = options.drop_to.partition(":")
+        process_setup.drop_privileges(int(uid), int(gid))
+    if not load_runtime("seccomp").install():  # no_new_privs, no file leases, no user namespaces
+        print("sandbox worker: no seccomp filter for this machine's architecture", file=sys.stderr)
+    process_setup.die_with_parent(options.parent_pid)  # after the switch of uid, which clears it
     process_setup.set_rlimits(options.rlimits)
     faulthandler.enable(file=sys.stderr, all_threads=True)  # a segfault leaves a Python traceback in the output
     for fd in (options.request_fd, options.reply_fd):
@@ -359,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
             "pid": os.getpid(),
             "python": sys.version.split()[0],
             "torch": None if torch is None else str(torch.__version__),
+            "uid": os.getuid(),
+            "parent_uid": process_setup.parent_uid(),
         }
     )
     worker.serve()

