@@ -163,6 +163,22 @@ def test_a_worker_that_runs_as_another_uid_than_chosen_or_as_root_is_refused(pro
             worker.call("probe.facts", timeout=60)
 
 
+@dataclass(frozen=True)
+class _SwitchesToRoot(NoIsolation):
+    """A level that would have the worker switch to uid 0."""
+
+    name: str = "user"
+
+    def drop_to(self) -> tuple[int, int] | None:
+        return 0, 0
+
+
+def test_a_worker_told_to_switch_to_root_refuses_before_any_student_code(probe: Path, scratch: Path) -> None:
+    with WorkerSession(probe, ["probe"], scratch=scratch, isolation=_SwitchesToRoot(), preload=()) as worker:
+        with pytest.raises(IsolationError, match="refused to run student code.*refusing to run student code as uid 0"):
+            worker.call("probe.facts", timeout=60)
+
+
 @needs_bwrap
 def test_the_isolation_line_says_which_uid_student_code_has_outside() -> None:
     isolation = choose_isolation("bwrap")

@@ -265,3 +265,20 @@ def test_a_worker_gets_the_device_file_of_its_own_card_only(tmp_path: Path) -> N
     with pytest.raises(IsolationError, match="MIG"):
         gpu_mounts("MIG-1234", dev=dev, proc=proc)
     assert gpu_mounts("0", dev=tmp_path / "none", proc=tmp_path / "none").devices == ()  # no driver: nothing
+
+
+def test_the_sandbox_binds_the_pinned_card_and_names_it_by_uuid(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograder.sandbox import bwrap
+
+    dev, proc = fake_machine(tmp_path, [("0000:3b:00.0", 0, "GPU-aaaa"), ("0000:86:00.0", 1, "GPU-bbbb")])
+    monkeypatch.setattr(bwrap, "gpu_mounts", lambda visible: gpu_mounts(visible, dev=dev, proc=proc))
+    isolation = bwrap.BwrapIsolation("/usr/bin/bwrap", python=())
+    scratch = tmp_path / "scratch"
+    argv = isolation.launch(["python", "worker.py"], scratch=scratch, work=scratch / "work", writable=[],
+                            env={"CUDA_VISIBLE_DEVICES": "1", "PATH": "/usr/bin"}).argv
+    binds = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--dev-bind"]
+    assert binds == [str(dev / name) for name in ("nvidia1", "nvidiactl", "nvidia-uvm", "nvidia-uvm-tools",
+                                                  "nvidia-modeset")]
+    settings = {argv[i + 1]: argv[i + 2] for i, arg in enumerate(argv) if arg == "--setenv"}
+    assert settings["CUDA_VISIBLE_DEVICES"] == "GPU-bbbb" and settings["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID"

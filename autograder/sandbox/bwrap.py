@@ -61,16 +61,20 @@ _PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus", "fs")
 _PROC_MASKED = ("kcore", "keys", "timer_list", "sched_debug", "latency_stats")
 # what a sandbox started by root keeps until the worker has switched to its uid (process_setup.drop_privileges)
 _ROOT_KEEPS = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_DAC_READ_SEARCH")  # the last: its cwd is the worker's
+_SWITCH_PROBE = "import os; os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)"
 
 
 def bwrap_problem(executable: str | None = None) -> str | None:
     """``None`` if bubblewrap can create a sandbox here the way :class:`BwrapIsolation` starts it for this grader
-    (without a user namespace when root, else with one), else why not."""
+    (without a user namespace when root, else with one), else why not. Started by root, the probe also switches to
+    uid 65534 inside, as the worker does, with only the capabilities the worker keeps for it."""
     binary = executable or shutil.which("bwrap")
     if binary is None:
         return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    command = [binary, *_namespaces(os.geteuid() == 0), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
-               "--", "/bin/true"]
+    root = os.geteuid() == 0
+    command = [binary, *_namespaces(root), *(_root_caps() if root else []), "--ro-bind", "/", "/", "--proc", "/proc",
+               "--dev", "/dev", "--"]
+    command += [sys.executable, "-s", "-P", "-c", _SWITCH_PROBE] if root else ["/bin/true"]
     try:
         probe = subprocess.run(command, capture_output=True, timeout=30, cwd="/")
     except (OSError, subprocess.SubprocessError) as exc:
@@ -152,7 +156,7 @@ class BwrapIsolation:
         root_started = self.uids is not None
         args = [self.executable, *_namespaces(root_started), "--die-with-parent", "--new-session"]
         if root_started:
-            args += ["--cap-drop", "ALL"] + [arg for cap in _ROOT_KEEPS for arg in ("--cap-add", cap)]
+            args += _root_caps()
         else:
             args += ["--disable-userns", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
         args += ["--hostname", "sandbox", "--clearenv"]
@@ -198,6 +202,11 @@ class BwrapIsolation:
         """Nothing to do: a sandbox's processes all die with its PID namespace."""
 
 
+def _root_caps() -> list[str]:
+    """A sandbox started by root keeps only what the worker needs until it has switched to its uid."""
+    return ["--cap-drop", "ALL"] + [arg for cap in _ROOT_KEEPS for arg in ("--cap-add", cap)]
+
+
 def _namespaces(root_started: bool) -> list[str]:
     """The namespaces of a sandbox: a user namespace only when an ordinary user starts it (root makes the binds in
     the initial one, and the worker switches to its uid itself)."""
@@ -213,8 +222,9 @@ class _Tree:
         self._exists: set[Path] = {Path("/")}
         self._bound: list[Path] = []  # bound with their content: nothing is made inside them
 
-    def holds(self, path: Path) -> bool:
+    def holds(self, path: str | Path) -> bool:
         """Whether ``path`` is bound already, itself or with a folder above it."""
+        path = Path(path)
         return any(b == path or b in path.parents for b in self._bound)
 
     def mount(self, path: str | Path, *, bound: bool = True) -> list[str]:

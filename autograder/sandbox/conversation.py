@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 from .codec import CodecError, Decoder
 from .errors import LimitExceeded, ProtocolError, WorkerCrashed, WorkerError, WorkerTimeout
+from .isolation import IsolationError
 from .limits import Limits
 from .output import read_output
 from .process import WorkerProcess
@@ -21,6 +22,7 @@ from .watchdog import INTERVAL_S
 __all__ = ["Conversation"]
 
 EXIT_GRACE_S = 5.0  # after EOF on the reply pipe, how long a dying worker may take to become reapable
+REFUSED_EXIT = 71  # process_setup's exit code when the worker cannot drop its privileges (before any student code)
 
 
 class Conversation:
@@ -83,6 +85,9 @@ class Conversation:
         violation = worker.watchdog.violation
         if violation is not None:
             raise LimitExceeded(*violation)
+        if starting and worker.process.returncode == REFUSED_EXIT:  # no student code has run: the sandbox failed
+            raise IsolationError(f"the worker refused to run student code ({worker.death()}): "
+                                 f"{self.output(worker, 0).strip()[-500:]}")
         suffix = " during start-up" if starting else ""
         raise WorkerCrashed(worker.death() + suffix)
 

@@ -21,7 +21,7 @@ class Limits:
             no process maps is charged too, where it lives: memory files (``memfd_create``) the worker holds open,
             and the sandbox's ``/dev/shm`` and ``/tmp`` (memory-backed; at the ``user`` level, the files of the
             worker's uid in the machine's ``/dev/shm``). A worker above the cap is killed (whole process group) by
-            a watchdog thread that polls every 0.1 s (0.5 s for the shared memory), so a fast allocation can
+            a watchdog thread that polls every 0.1 s, so a fast allocation can
             overshoot the cap briefly. Not ``RLIMIT_AS``: that breaks CUDA.
         output_bytes: the captured output returned with each call is cut to at most this many bytes (head and
             tail kept, with a ``"[... N bytes cut ...]"`` marker in between).

@@ -69,7 +69,7 @@ def parent_uid() -> int:
 
 def _refuse(message: str) -> None:
     print(f"sandbox worker: {message}", file=sys.stderr, flush=True)
-    os._exit(71)
+    os._exit(71)  # conversation.REFUSED_EXIT: the grader reports the sandbox, not the student
 
 
 def _read_or(path: str, default: str) -> str:

@@ -5,7 +5,7 @@ It polls every :data:`INTERVAL_S` seconds:
 * memory: the *private* resident memory (``RssAnon + RssShmem``) of every process of the worker — the confining
   process (``bwrap``) and everything below it, which under bubblewrap is every process of the sandbox's PID
   namespace — above the worker's own start-up footprint (see :class:`~autograder.sandbox.limits.Limits`), plus the
-  shared memory it holds without mapping it, counted where it lives (every 5th poll): memory files
+  shared memory it holds without mapping it, counted where it lives: memory files
   (``memfd_create``) its processes hold open, and what its isolation level finds elsewhere (the sandbox's own
   ``/dev/shm`` and ``/tmp``, or the files of its uid in the machine's ``/dev/shm``);
 * processes: how many there are (a fork bomb is also stopped by ``RLIMIT_NPROC`` or a pids cgroup where those
@@ -142,8 +142,7 @@ class Watchdog:
         if len(processes) > self._limits.max_processes:
             self._flag("processes", f"{len(processes)} processes > {self._limits.max_processes}")
             return
-        if self._polls % _DISK_EVERY == 0:
-            self._held = self.held_elsewhere(processes)
+        self._held = self.held_elsewhere(processes)  # every poll: a memory file or an unlinked file grows fast
         with self._lock:
             baseline = self._baseline
         if baseline is not None:
