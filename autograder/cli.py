@@ -276,6 +276,9 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .sandbox.mounts import private_mount_namespace
+
+    private_mount_namespace()  # root: the workers' size-capped tmpfs mounts go with this process, whatever ends it
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

@@ -22,6 +22,7 @@ from conftest import bwrap_missing, user_level_problem
 
 from autograder.data.registry import hidden_paths
 from autograder.sandbox import IsolationError, LimitExceeded, Limits, WorkerSession, choose_isolation
+from autograder.sandbox.scratch import disk_cap_bytes
 from autograder.sandbox.unconfined import NoIsolation
 
 needs_bwrap = pytest.mark.skipif(bwrap_missing() is not None, reason=f"bubblewrap unusable: {bwrap_missing()}")
@@ -95,6 +96,10 @@ def hold_shm(count, megabytes):
                 f.write(b"x" * (1 << 20))
     import time; time.sleep(3)
     return "held"
+
+def capacity():
+    info = os.statvfs(".")
+    return info.f_blocks * info.f_frsize
 
 def hold_unnamed(count, megabytes):
     for _ in range(count):
@@ -222,6 +227,19 @@ def test_memory_and_disk_out_of_sight_still_count(probe: Path, scratch: Path, le
         with pytest.raises(LimitExceeded) as caught:
             worker.call(f"probe.{function}", *args, timeout=60)
         assert caught.value.kind == kind, caught.value
+
+
+@pytest.mark.parametrize("level", levels())
+def test_the_writable_folders_are_a_file_system_of_their_own_size(probe: Path, scratch: Path, level: str) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root mounts the size-capped tmpfs (elsewhere the watchdog's count is the bound)")
+    isolation = choose_isolation(level, hidden=hidden_paths())
+    limits = Limits(disk_mb=32)
+    with WorkerSession(probe, ["probe"], scratch=scratch, isolation=isolation, limits=limits, preload=()) as worker:
+        assert worker.call("probe.capacity", timeout=60).value == disk_cap_bytes(limits)
+        mounted = worker.work_dir.parent
+        assert any(line.split()[1] == str(mounted) for line in Path("/proc/self/mounts").read_text().splitlines())
+    assert not any(line.split()[1] == str(mounted) for line in Path("/proc/self/mounts").read_text().splitlines())
 
 
 # -- the judge reads its own copies ---------------------------------------------------------------------------------

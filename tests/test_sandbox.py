@@ -684,7 +684,8 @@ def test_scratch_holds_only_listed_modules(submission: Path, tmp_path: Path) -> 
     worker = WorkerSession(submission, ["mod", "absent"], scratch=tmp_path)  # no worker is started
     try:
         assert sorted(os.listdir(worker.work_dir)) == ["mod.py"]
-        assert sorted(os.listdir(tmp_path)) == ["empty", "exchange", "home", "judge", "logs", "runtime", "tmp", "work"]
+        assert sorted(os.listdir(tmp_path)) == ["empty", "judge", "logs", "runtime", "rw"]
+        assert sorted(os.listdir(tmp_path / "rw")) == ["exchange", "home", "tmp", "work"]
     finally:
         worker.close()
 

@@ -122,16 +122,17 @@ class WorkerLifecycle:
             raise IsolationError(f"the {isolation.name} sandbox runs student code as uid {seen!r} outside, not as "
                                  f"the unprivileged uid {expected} it chose: refusing to grade with it")
 
-    def discard(self, worker: WorkerProcess) -> None:
+    def discard(self, worker: WorkerProcess, *, disk_full: bool = False) -> None:
         """Stop ``worker`` for good: kill its processes, forget its handles, clear the exchange folder (and, after
-        a worker filled the disk, every writable folder: the next worker starts from the submission again)."""
+        a worker filled the disk, or with ``disk_full``, every writable folder: the next worker starts from the
+        submission again)."""
         worker.stop()
         self.sent.clear()  # its files go with the exchange folder
         self._old_tokens.add(worker.token)
         if self.current is worker:
             self.current = None
         violation = worker.watchdog.violation
-        if violation is not None and violation[0] == "disk":
+        if disk_full or (violation is not None and violation[0] == "disk"):
             self._layout.reset(self._submission, self._modules, self._isolation.worker_owner())
         else:
             clear_folder(self._layout.exchange)

@@ -2,17 +2,19 @@
 
 Layout (everything below ``scratch``; existing folders of these names are replaced)::
 
-    scratch/work/       the worker's cwd and first sys.path entry: ONLY <module>.py for each listed module that
-                        exists in the submission (regular files; symlinks are not copied). Files the student
-                        code writes here are what :meth:`WorkerSession.path` returns.
-    scratch/exchange/   .npy files carrying arrays both ways (cleared whenever a worker stops)
-    scratch/home/, scratch/tmp/   HOME and TMPDIR of the worker
+    scratch/rw/         the worker's writable folders, on a tmpfs of ``disk_cap_bytes`` where the grader is root
+                        (:mod:`.mounts`: the file system bounds the disk, unnamed files included):
+    scratch/rw/work/        the worker's cwd and first sys.path entry: ONLY <module>.py for each listed module that
+                            exists in the submission (regular files; symlinks are not copied). The judge reads the
+                            files student code writes here through :meth:`WorkerSession.copy_out`.
+    scratch/rw/exchange/    .npy files carrying arrays both ways (cleared whenever a worker stops)
+    scratch/rw/home/, scratch/rw/tmp/   HOME and TMPDIR of the worker
     scratch/logs/       worker-<n>.log: stdout+stderr of the n-th worker process (grader-owned, handed over as fds)
     scratch/runtime/    copies of the RUNTIME_FILES: worker.py and the modules it imports (grader-owned, read-only)
     scratch/empty/      an empty grader-owned folder, mounted read-only over hidden folders under bubblewrap
     scratch/judge/      the judge's copies of files the worker wrote (:mod:`.copy_out`): out of every worker's reach
 
-The first four are the worker's (:meth:`Layout.writable`); the rest the grader's.
+The four below ``rw`` are the worker's (:meth:`Layout.writable`); the rest the grader's.
 """
 
 from __future__ import annotations
@@ -24,11 +26,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .limits import Limits
+from .mounts import mount_tmpfs, unmount
+
 __all__ = ["RUNTIME_FILES", "Layout", "check_reachable", "clear_folder"]
 
 RUNTIME_FILES = ("worker.py", "codec.py", "wire.py", "exchange.py", "arrays.py", "output.py", "process_setup.py",
                  "seccomp.py")
 """The worker program and the modules it imports (standard library and NumPy only, relative imports only)."""
+_OWN_INODES = 100  # the writable folders themselves, on top of Limits.max_files
 
 
 @dataclass(frozen=True)
@@ -38,20 +44,25 @@ class Layout:
     root: Path
 
     @property
+    def writable_root(self) -> Path:
+        """The folder holding the worker's writable folders (a size-capped tmpfs where the grader is root)."""
+        return self.root / "rw"
+
+    @property
     def work(self) -> Path:
-        return self.root / "work"
+        return self.writable_root / "work"
 
     @property
     def exchange(self) -> Path:
-        return self.root / "exchange"
+        return self.writable_root / "exchange"
 
     @property
     def home(self) -> Path:
-        return self.root / "home"
+        return self.writable_root / "home"
 
     @property
     def tmp(self) -> Path:
-        return self.root / "tmp"
+        return self.writable_root / "tmp"
 
     @property
     def logs(self) -> Path:
@@ -100,19 +111,37 @@ class Layout:
         return env
 
     def prepare(self, submission: Path, modules: Sequence[str], owner: tuple[int, int] | None, *,
-                reach: bool = True) -> None:
-        """Create the folders afresh, copy the listed modules and the worker runtime in.
+                reach: bool = True, disk: Limits | None = None) -> bool:
+        """Create the folders afresh, copy the listed modules and the worker runtime in; whether the writable folders
+        are on a tmpfs of their own (then :func:`.mounts.unmount` ``writable_root`` when the session is over).
 
         ``owner``: ``(uid, gid)`` that gets the writable folders (the worker runs as another user), else ``None``.
         ``reach``: the worker reaches them by their paths on the machine, so ``owner`` must be able to pass through
-        every folder above (``False`` under a sandbox that makes those folders for it).
+        every folder above (``False`` under a sandbox that makes those folders for it). ``disk``: with an ``owner``,
+        put the writable folders on a tmpfs of ``disk.disk_mb`` and ``disk.max_files`` inodes (root only).
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        for folder in (*self.writable(), self.logs, self.runtime, self.empty, self.judge):
+        for folder in (self.writable_root, self.logs, self.runtime, self.empty, self.judge):
             if folder.is_symlink() or folder.is_file():
                 folder.unlink()
             elif folder.exists():
                 shutil.rmtree(folder)
+            folder.mkdir(mode=0o700)
+        mounted = owner is not None and disk is not None and mount_tmpfs(
+            self.writable_root, disk_cap_bytes(disk), disk.max_files + _OWN_INODES, owner)
+        try:
+            self._fill(submission, modules, owner, reach=reach, mounted=mounted)
+        except BaseException:
+            if mounted:
+                unmount(self.writable_root)
+            raise
+        return mounted
+
+    def _fill(self, submission: Path, modules: Sequence[str], owner: tuple[int, int] | None, *, reach: bool,
+              mounted: bool) -> None:
+        if not mounted:
+            self.writable_root.chmod(0o711)  # the worker's user passes through to its folders, and lists nothing else
+        for folder in self.writable():
             folder.mkdir(mode=0o700)
         here = Path(__file__).resolve().parent
         for name in RUNTIME_FILES:
@@ -141,6 +170,13 @@ class Layout:
         if owner is not None:
             for folder in self.writable():
                 _chown_tree(folder, *owner)
+
+
+def disk_cap_bytes(limits: Limits) -> int:
+    """The size of the writable folders' tmpfs: ``disk_mb`` and an eighth more (at least 64 MiB), so that the
+    watchdog, which stops the worker past ``disk_mb``, says why; the file system refuses anything beyond."""
+    megabytes = limits.disk_mb + max(64, limits.disk_mb // 8)
+    return megabytes * 2**20
 
 
 def clear_folder(folder: Path) -> None:

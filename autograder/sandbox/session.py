@@ -23,6 +23,7 @@ the *thread* that started it exits (``PR_SET_PDEATHSIG``), so use a session from
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import logging
 import math
@@ -38,10 +39,11 @@ from typing import Any
 
 from .codec import Decoder, Encoder, Exchange, Handle, ReplyCheck
 from .copy_out import copy_out
-from .errors import WorkerError
+from .errors import LimitExceeded, WorkerError
 from .isolation import Isolation
 from .lifecycle import WorkerLifecycle
 from .limits import Limits
+from .mounts import unmount
 from .process import WorkerProcess
 from .scratch import Layout
 from .unconfined import NoIsolation
@@ -124,11 +126,16 @@ class WorkerSession:
         self._layout = Layout(Path(scratch).resolve())
         self._request_id = 0
         self._submission = Path(submission)
-        self._layout.prepare(self._submission, self.modules, self.isolation.worker_owner(),
-                             reach=not self.isolation.private_root)
-        self._workers = WorkerLifecycle(self._layout, self._submission, self.modules, limits=limits,
-                                        isolation=self.isolation, env=self._layout.environment(gpu, env),
-                                        preload=self.preload)
+        self._tmpfs = False
+        try:
+            self._tmpfs = self._layout.prepare(self._submission, self.modules, self.isolation.worker_owner(),
+                                               reach=not self.isolation.private_root, disk=limits)
+            self._workers = WorkerLifecycle(self._layout, self._submission, self.modules, limits=limits,
+                                            isolation=self.isolation, env=self._layout.environment(gpu, env),
+                                            preload=self.preload)
+        except BaseException:
+            self.close()  # gives the uid back, and unmounts what prepare mounted
+            raise
         self._closed = False
 
     # -- context management ------------------------------------------------------------------------------------
@@ -166,6 +173,8 @@ class WorkerSession:
             if not getattr(self, "_released", True):
                 self._released = True
                 self.isolation.release()
+                if self._tmpfs:
+                    unmount(self._layout.writable_root)
 
     # -- public API --------------------------------------------------------------------------------------------
 
@@ -328,8 +337,15 @@ class WorkerSession:
                           max_bytes=self.limits.reply_bytes, max_files=self.limits.reply_files, expect=expect)
         try:
             if message["op"] in ("call", "call_method"):
-                message["args"] = encoder.encode(list(args))
-                message["kwargs"] = encoder.encode(dict(kwargs))
+                try:
+                    message["args"] = encoder.encode(list(args))
+                    message["kwargs"] = encoder.encode(dict(kwargs))
+                except OSError as exc:
+                    if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                        raise
+                    self._workers.discard(worker, disk_full=True)  # the student's files filled the folders
+                    raise LimitExceeded("disk", "the working folders are full (the judge could not send the call's "
+                                                "arguments)") from None
             self._request_id += 1
             request_id, nonce = self._request_id, secrets.token_hex(16)
             message.update(id=request_id, nonce=nonce, seed=seed)

@@ -62,7 +62,7 @@ class Watchdog:
         self._folders = tuple(folders)
         self._elsewhere = elsewhere
         self._devices = {os.stat(folder).st_dev for folder in self._folders if folder.exists()}
-        self._held = (0, 0)  # memory and disk outside the processes and the folders, as of the last full check
+        self._held = (0, 0)  # memory and disk outside the processes and the folders, as of the last poll
         self._root = psutil.Process(pid)
         self._known: dict[int, psutil.Process] = {pid: self._root}
         self._lock = threading.Lock()
