@@ -94,3 +94,10 @@ def test_grading_one_task_imports_only_what_its_checks_use(tmp_path: Path) -> No
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["graded"] == 1 and summary["scores"]["min"] == summary["max_score"] > 0, summary
     assert "torch" not in loaded and "torchvision" not in loaded
+
+
+def test_the_sandbox_package_exports_what_it_names_and_imports_it_on_first_use() -> None:
+    import autograder.sandbox as sandbox
+
+    assert sorted(sandbox.__all__) == sorted(sandbox._EXPORTS)
+    assert all(getattr(sandbox, name) is not None for name in sandbox.__all__)

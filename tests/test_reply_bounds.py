@@ -23,6 +23,7 @@ from autograder.config import ProfileConfig
 from autograder.sandbox import Handle, Limits, ProtocolError, WorkerSession
 from autograder.sandbox.codec import ArrayHeader, CodecError, Decoder, Encoder, Exchange
 from autograder.sandbox.expect import Array, DictOf, ListOf, ReplyMismatch, Returns, mismatch_in
+from autograder.sandbox.scratch import Layout
 
 MIB = 1024 * 1024
 
@@ -248,7 +249,7 @@ def test_grader_memory_stays_bounded_by_the_reply_cap(session: WorkerSession, sc
     with PeakRss() as rss, pytest.raises(ProtocolError, match=rf"more than {16 * MIB} bytes"):
         session.call("replies.many", 40, MIB, timeout=120)
     assert rss.growth < 48 * MIB, f"grader grew by {rss.growth / MIB:.0f} MiB for a refused {total / MIB:.0f} MiB reply"
-    assert not any((scratch / "exchange").iterdir())  # the refused reply's files are gone
+    assert not any(Layout(scratch).exchange.iterdir())  # the refused reply's files are gone
     assert len(session.call("replies.many", 3, 1000, timeout=120).value) == 3  # a fresh worker answers
 
 

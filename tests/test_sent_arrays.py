@@ -15,6 +15,7 @@ import pytest
 
 from autograder.sandbox import WorkerSession
 from autograder.sandbox.exchange import MAP_BYTES, Exchange
+from autograder.sandbox.scratch import Layout
 from autograder.sandbox.sent import SentArrays
 
 STUDENT = '''
@@ -40,7 +41,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WorkerSe
     (root / "sub").mkdir()
     (root / "sub" / "m.py").write_text(STUDENT)
     with WorkerSession(root / "sub", ["m"], scratch=root / "scratch") as worker:
-        yield worker, root / "scratch" / "exchange"
+        yield worker, Layout(root / "scratch").exchange
 
 
 def grader_files(exchange: Path) -> list[str]:

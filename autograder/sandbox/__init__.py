@@ -15,12 +15,27 @@ Modules: ``session`` (grader side, :class:`WorkerSession`), ``worker`` (the work
 ``choose`` (picking the level), ``process`` (start and stop), ``watchdog``, ``cgroup``, ``scratch``, ``protocol``.
 """
 
-from .choose import choose_isolation
-from .codec import CodecError, Handle, NotPlainData
-from .errors import LimitExceeded, ProtocolError, StudentError, WorkerCrashed, WorkerError, WorkerTimeout
-from .isolation import LEVELS, Isolation, IsolationError
-from .limits import Limits
-from .session import Reply, WorkerSession
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .choose import choose_isolation
+    from .codec import CodecError, Handle, NotPlainData
+    from .errors import LimitExceeded, ProtocolError, StudentError, WorkerCrashed, WorkerError, WorkerTimeout
+    from .isolation import LEVELS, Isolation, IsolationError
+    from .limits import Limits
+    from .session import Reply, WorkerSession
+
+# Imported on first use (PEP 562), so that a light module of the package (``mounts``, which the command line uses
+# before anything else) does not import NumPy with the session.
+_EXPORTS = {
+    "choose_isolation": "choose", "CodecError": "codec", "Handle": "codec", "NotPlainData": "codec",
+    "LimitExceeded": "errors", "ProtocolError": "errors", "StudentError": "errors", "WorkerCrashed": "errors",
+    "WorkerError": "errors", "WorkerTimeout": "errors", "LEVELS": "isolation", "Isolation": "isolation",
+    "IsolationError": "isolation", "Limits": "limits", "Reply": "session", "WorkerSession": "session",
+}
 
 __all__ = [
     "LEVELS",
@@ -40,3 +55,12 @@ __all__ = [
     "WorkerTimeout",
     "choose_isolation",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
