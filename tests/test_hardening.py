@@ -185,6 +185,16 @@ def test_a_worker_told_to_switch_to_root_refuses_before_any_student_code(probe: 
 
 
 @needs_bwrap
+def test_the_probe_of_a_sandbox_started_by_root_runs_the_workers_own_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root starts bwrap without a user namespace")
+    from autograder.sandbox import bwrap
+
+    monkeypatch.setattr(bwrap, "_ROOT_KEEPS", ("CAP_SETUID", "CAP_SETGID"))  # without CAP_SETPCAP: a bounding set
+    assert "could not drop privileges" in (bwrap.bwrap_problem() or "")
+
+
+@needs_bwrap
 def test_the_isolation_line_says_which_uid_student_code_has_outside() -> None:
     isolation = choose_isolation("bwrap")
     assert f"as uid {isolation.host_uid()} " in isolation.describe()

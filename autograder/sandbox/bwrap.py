@@ -61,20 +61,24 @@ _PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus", "fs")
 _PROC_MASKED = ("kcore", "keys", "timer_list", "sched_debug", "latency_stats")
 # what a sandbox started by root keeps until the worker has switched to its uid (process_setup.drop_privileges)
 _ROOT_KEEPS = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_DAC_READ_SEARCH")  # the last: its cwd is the worker's
-_SWITCH_PROBE = "import os; os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)"
+# the probe of a sandbox started by root runs the worker's own switch of uid (process_setup is standard library only)
+_SWITCH_PROBE = ("import importlib.util as u; s = u.spec_from_file_location('setup', {path!r}); "
+                 "m = u.module_from_spec(s); s.loader.exec_module(m); m.drop_privileges(65534, 65534)")
 
 
 def bwrap_problem(executable: str | None = None) -> str | None:
     """``None`` if bubblewrap can create a sandbox here the way :class:`BwrapIsolation` starts it for this grader
     (without a user namespace when root, else with one), else why not. Started by root, the probe also switches to
-    uid 65534 inside, as the worker does, with only the capabilities the worker keeps for it."""
+    uid 65534 inside with the worker's own code (``process_setup.drop_privileges``), with only the capabilities the
+    worker keeps for it."""
     binary = executable or shutil.which("bwrap")
     if binary is None:
         return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
     root = os.geteuid() == 0
     command = [binary, *_namespaces(root), *(_root_caps() if root else []), "--ro-bind", "/", "/", "--proc", "/proc",
                "--dev", "/dev", "--"]
-    command += [sys.executable, "-s", "-P", "-c", _SWITCH_PROBE] if root else ["/bin/true"]
+    switch = _SWITCH_PROBE.format(path=str(Path(__file__).with_name("process_setup.py")))
+    command += [sys.executable, "-s", "-P", "-c", switch] if root else ["/bin/true"]
     try:
         probe = subprocess.run(command, capture_output=True, timeout=30, cwd="/")
     except (OSError, subprocess.SubprocessError) as exc:
