@@ -370,7 +370,7 @@ def _requirement_problems(where: str, requirements: list[str], root: Path) -> li
     next to the autograder package)."""
     if not requirements:
         return []
-    from .release.requirements import canonical, read_constraints
+    from .requirements import canonical, read_constraints
 
     candidates = [root / "constraints.txt", Path(__file__).resolve().parent.parent / "constraints.txt"]
     constraints = next((path for path in candidates if path.is_file()), None)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox.bwrap import bwrap_problem
-from autograder.sandbox.user import can_run_interpreter, worker_user
+from autograder.sandbox.confine.bwrap import bwrap_problem
+from autograder.sandbox.confine.user import can_run_interpreter, worker_user
 
 
 def bwrap_missing() -> str | None:

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 
 from autograder.checks.context import Context
-from autograder.checks.plots import Plot
 from autograder.config import Course
 from autograder.grading.grader import Grader, load_grader
 from autograder.grading.runner import grade_submission
 from autograder.grading.submissions import Submission, find_modules
+from autograder.plots import Plot
 from autograder.results.records import CheckResult, RenderedFigure
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from autograder.config import Course, load_course
-from autograder.grading.mutants import WrongAnswer, load_wrong_answers, make_wrong_submission
+from autograder.grading.wrong_submissions import WrongAnswer, load_wrong_answers, make_wrong_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = load_course(ROOT / "course.yml")

@@ -20,9 +20,9 @@ import pytest
 from figure_grading import PNG_MAGIC, Graded, grade_reference, pixels
 
 from autograder.checks import load_checks
-from autograder.checks.plots import Confusion, Images, Lines
 from autograder.config import load_course
 from autograder.data import image_splits
+from autograder.plots import Confusion, Images, Lines
 from autograder.results.drawing import draw
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from figure_grading import Graded, grade_reference, pixels
 
-from autograder.checks.plots import Lines, Surface
 from autograder.config import load_course
+from autograder.plots import Lines, Surface
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = load_course(ROOT / "course.yml")

@@ -142,7 +142,7 @@ def test_hw2_full_profile_without_mnist_tasks_loads_offline() -> None:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_offline_profile_of_the_course_loads(assignment: str) -> None:
-    """The release's pre-download (``python -m autograder.release.datasets``) loads, through the registry, every data
+    """The release's pre-download (``autograder data``) loads, through the registry, every data
     set the assignment's tasks read; the offline profile must be complete here."""
     from autograder.release.datasets import load_profile_data
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.checks.plots import Curve, Images, Lines
 from autograder.config import ConfigError, Threshold, parse_course
+from autograder.plots import Curve, Images, Lines
 from autograder.results import CheckResult, SubmissionResult
 from autograder.results.drawing import draw
 from autograder.results.feedback_html import render_feedback_html

@@ -15,16 +15,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.checks.plots import Curve, Images, Lines
 from autograder.config import load_course
 from autograder.grading.batch import BatchOptions, grade_batch
 from autograder.grading.grader import load_grader
 from autograder.grading.submissions import Submission, find_modules
+from autograder.plots import Curve, Images, Lines
 from autograder.results.drawing import draw
 from autograder.results.figure_process import FigureProcess
 from autograder.results.figure_queue import FigureQueue
 from autograder.results.records import RenderedFigure
-from autograder.sandbox.unconfined import NoIsolation
+from autograder.sandbox.confine.unconfined import NoIsolation
 
 FEEDBACK_COURSE = Path(__file__).resolve().parents[1] / "tests" / "feedback_course" / "course.yml"
 

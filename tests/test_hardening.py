@@ -22,8 +22,8 @@ from conftest import bwrap_missing, user_level_problem
 
 from autograder.data.registry import hidden_paths
 from autograder.sandbox import IsolationError, LimitExceeded, Limits, WorkerSession, choose_isolation
-from autograder.sandbox.scratch import disk_cap_bytes
-from autograder.sandbox.unconfined import NoIsolation
+from autograder.sandbox.confine.scratch import disk_cap_bytes
+from autograder.sandbox.confine.unconfined import NoIsolation
 
 needs_bwrap = pytest.mark.skipif(bwrap_missing() is not None, reason=f"bubblewrap unusable: {bwrap_missing()}")
 
@@ -188,7 +188,7 @@ def test_a_worker_told_to_switch_to_root_refuses_before_any_student_code(probe: 
 def test_the_probe_of_a_sandbox_started_by_root_runs_the_workers_own_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     if os.geteuid() != 0:
         pytest.skip("only root starts bwrap without a user namespace")
-    from autograder.sandbox import bwrap
+    from autograder.sandbox.confine import bwrap
 
     monkeypatch.setattr(bwrap, "_ROOT_KEEPS", ("CAP_SETUID", "CAP_SETGID"))  # without CAP_SETPCAP: a bounding set
     assert "could not drop privileges" in (bwrap.bwrap_problem() or "")

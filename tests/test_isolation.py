@@ -28,8 +28,8 @@ from autograder.sandbox import (
     WorkerSession,
     choose_isolation,
 )
-from autograder.sandbox.cgroup import Cgroup
-from autograder.sandbox.unconfined import NoIsolation
+from autograder.sandbox.confine.cgroup import Cgroup
+from autograder.sandbox.confine.unconfined import NoIsolation
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -156,13 +156,13 @@ def listener() -> Iterator[tuple[int, list[str]]]:
 def test_unknown_or_unavailable_levels_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(IsolationError, match="unknown isolation level"):
         choose_isolation("docker")
-    monkeypatch.setattr("autograder.sandbox.choose.shutil.which", lambda name: None)
+    monkeypatch.setattr("autograder.sandbox.confine.choose.shutil.which", lambda name: None)
     with pytest.raises(IsolationError, match="bubblewrap is not installed"):
         choose_isolation("bwrap")
     if os.geteuid() == 0:  # never unconfined as root: asked for, or as the last resort of auto
         with pytest.raises(IsolationError, match="as root"):
             choose_isolation("none")
-        monkeypatch.setattr("autograder.sandbox.choose.can_run_interpreter", lambda user: "cannot run it")
+        monkeypatch.setattr("autograder.sandbox.confine.choose.can_run_interpreter", lambda user: "cannot run it")
         with pytest.raises(IsolationError, match="runs as root.*bubblewrap is not installed.*cannot run it"):
             choose_isolation("auto")
     else:

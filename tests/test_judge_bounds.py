@@ -25,16 +25,16 @@ import pytest
 import torch
 
 from autograder.checks.files import UnsafeFile, read_checkpoint, read_npz
-from autograder.checks.plots import Curve, Lines
+from autograder.plots import Curve, Lines
 from autograder.results import CheckResult, SubmissionResult
 from autograder.results.figure_process import FigureProcess
 from autograder.results.figure_queue import FigureQueue
 from autograder.results.gradescope import to_gradescope
+from autograder.sandbox.confine.gpu import gpu_mounts
+from autograder.sandbox.confine.isolation import IsolationError
 from autograder.sandbox.errors import ProtocolError, StudentError
-from autograder.sandbox.gpu import gpu_mounts
-from autograder.sandbox.isolation import IsolationError
-from autograder.sandbox.output import MESSAGE_BYTES, TRACEBACK_BYTES
 from autograder.sandbox.protocol import check_error, json_shape, parse_reply
+from autograder.sandbox.runtime.output import MESSAGE_BYTES, TRACEBACK_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 GIB = 1 << 30
@@ -269,7 +269,7 @@ def test_a_worker_gets_the_device_file_of_its_own_card_only(tmp_path: Path) -> N
 
 def test_the_sandbox_binds_the_pinned_card_and_names_it_by_uuid(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from autograder.sandbox import bwrap
+    from autograder.sandbox.confine import bwrap
 
     dev, proc = fake_machine(tmp_path, [("0000:3b:00.0", 0, "GPU-aaaa"), ("0000:86:00.0", 1, "GPU-bbbb")])
     monkeypatch.setattr(bwrap, "gpu_mounts", lambda visible: gpu_mounts(visible, dev=dev, proc=proc))

@@ -22,10 +22,25 @@ import pytest
 import yaml
 
 from autograder.config import Course, load_course
+from autograder.release.authoring.material import (
+    expected_student_material,
+    stale_student_material,
+    write_student_material,
+)
+from autograder.release.authoring.notebook import (
+    build_notebook,
+    notebook_from_percent,
+    render_notebook,
+    write_notebook,
+)
+from autograder.release.authoring.points import (
+    BEGIN_MARK,
+    END_MARK,
+    fill_placeholders,
+    fill_points_region,
+    points_table,
+)
 from autograder.release.errors import ReleaseError
-from autograder.release.material import expected_student_material, stale_student_material, write_student_material
-from autograder.release.notebook import build_notebook, main, notebook_from_percent, render_notebook, write_notebook
-from autograder.release.points import BEGIN_MARK, END_MARK, fill_placeholders, fill_points_region, points_table
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = load_course(REPO / "course.yml")
@@ -238,13 +253,25 @@ def test_rendering_is_stable_json() -> None:
     assert data["cells"][0]["id"] == "cell-000"
 
 
-def test_cli_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_notebook_verb_checks_and_writes_the_notebook_of_the_course_given(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``autograder --course C notebook A [--check]`` works on course C (not the nearest course.yml)."""
+    from autograder.cli import main
+
     assignment = ASSIGNMENTS[0]
-    source = _folder(COURSE, assignment) / "notebook_source.py"
-    out = tmp_path / "nb.ipynb"
-    assert main([str(source), str(out), "--check"]) == 1
-    assert main([str(source), str(out)]) == 0
-    assert main([str(source), str(out), "--check"]) == 0
-    out.write_text(out.read_text(encoding="utf-8").replace("Part", "Chapter"), encoding="utf-8")
-    assert main([str(source), str(out), "--check"]) == 1
-    assert f"autograder starter {assignment}" in capsys.readouterr().err
+    real = _folder(COURSE, assignment) / f"{assignment}.ipynb"
+    before = real.read_bytes()
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy(REPO / "course.yml", root / "course.yml")
+    for folder in ("assignments", "solutions"):
+        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    notebook = _folder(load_course(root / "course.yml"), assignment) / f"{assignment}.ipynb"
+    argv = ["--course", str(root / "course.yml"), "notebook", assignment]
+    assert main([*argv, "--check"]) == 0
+    notebook.write_text(notebook.read_text(encoding="utf-8").replace("Part", "Chapter"), encoding="utf-8")
+    assert main([*argv, "--check"]) == 1
+    assert f"autograder notebook {assignment}" in capsys.readouterr().err
+    assert main(argv) == 0
+    assert main([*argv, "--check"]) == 0
+    assert real.read_bytes() == before

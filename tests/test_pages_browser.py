@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, ConsoleMessage, Request, sync_playwright
 
-from autograder.checks.plots import Confusion, Curve, Images, Lines, Plot, Surface
+from autograder.plots import Confusion, Curve, Images, Lines, Plot, Surface
 from autograder.results import CheckResult, RenderedFigure, SubmissionResult
 from autograder.results.drawing import draw
 from autograder.results.feedback_html import FEEDBACK_HTML, write_feedback_html

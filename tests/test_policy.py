@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.checks import CheckSpec, Context, Judge
+from autograder.checks import CheckSpec, Context
+from autograder.checks.context import Judge
 from autograder.config import ProfileConfig
 from autograder.grading.budget import BudgetExhausted, SubmissionBudget
 from autograder.grading.inspection import Inspection, find_large_literals, format_size, inspect_modules
@@ -87,9 +88,9 @@ class _FakeSession:
     def __init__(self) -> None:
         self.timeouts: list[float] = []
 
-    def invoke(self, target, args=(), kwargs=None, *, timeout, seed=0, expect=None):
+    def call(self, target, /, *args, timeout, seed=0, expect=None, kwargs=None):
         self.timeouts.append(timeout)
-        return Reply(("invoke", target, tuple(args), dict(kwargs or {}), seed, expect), "", 0.0)
+        return Reply(("call", target, tuple(args), dict(kwargs or {}), seed, expect), "", 0.0)
 
     def get(self, target, *, timeout, expect=None):
         self.timeouts.append(timeout)
@@ -100,7 +101,7 @@ def test_every_call_of_a_check_is_clipped_by_its_meter_and_passes_the_rest_throu
     session = _FakeSession()
     ctx = Context(CheckSpec("calc", "add", "add", lambda ctx: None), session, ProfileConfig(seed=3), "smoke",  # type: ignore[arg-type]
                   5.0, Judge(), meter=SubmissionBudget(10.0, used=8.0).run)
-    assert ctx.call("calc.add", 1, 2, b=4) == ("invoke", "calc.add", (1, 2), {"b": 4}, 3, None)
+    assert ctx.call("calc.add", 1, 2, b=4) == ("call", "calc.add", (1, 2), {"b": 4}, 3, None)
     assert ctx.call("calc.add", 1, returns=int)[-1] is not None
     ctx.timeout = 1.0
     assert ctx.get("calc.X") == ("get", "calc.X")

@@ -27,11 +27,11 @@ import pytest
 from autograder.cli import main as cli_main
 from autograder.config import Course, load_course
 from autograder.release.build import Release, build_release
+from autograder.release.deterministic_zip import ZIP_DATE_TIME, Entry, read_zip, write_zip
 from autograder.release.errors import ReleaseError
 from autograder.release.leaks import check_leaks, forbidden_files, function_bodies
-from autograder.release.requirements import canonical, read_constraints
-from autograder.release.zipfile_det import ZIP_DATE_TIME, Entry, read_zip, write_zip
-from autograder.sandbox.bwrap import bwrap_problem
+from autograder.requirements import canonical, read_constraints
+from autograder.sandbox.confine.bwrap import bwrap_problem
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE_DIR = REPO  # where course.yml, assignments/ and solutions/ are (the package is always the installed one)
@@ -183,7 +183,7 @@ def test_bundle_contents(course: Course, release: Release) -> None:
     assert {mode for name, mode in modes.items() if name not in ("setup.sh", "run_autograder")} == {0o644}
 
     for name in ("course.yml", "pyproject.toml", "constraints.txt", "README.md", "autograder/__init__.py",
-                 "autograder/cli.py", "autograder/sandbox/worker.py", "autograder/data/mnist.py"):
+                 "autograder/cli.py", "autograder/sandbox/runtime/worker.py", "autograder/data/mnist.py"):
         assert name in files, name
     assert files["course.yml"].data == (COURSE_DIR / "course.yml").read_bytes()
     assert files["autograder/__init__.py"].data == (REPO / "autograder" / "__init__.py").read_bytes()
@@ -301,10 +301,10 @@ def test_solution_code_anywhere_in_the_handout_is_found(tmp_path: Path) -> None:
 def test_stale_starters_fail_the_release(course: Course, monkeypatch: pytest.MonkeyPatch) -> None:
     """check_leaks reports every problem the starter generator finds (its own tests plant real stale starters)."""
     try:
-        import autograder.release.starter as generator
+        import autograder.release.authoring.starter as generator
     except ImportError:  # not landed yet: stand in for it, the call is what is tested here
-        generator = types.ModuleType("autograder.release.starter")
-        monkeypatch.setitem(sys.modules, "autograder.release.starter", generator)
+        generator = types.ModuleType("autograder.release.authoring.starter")
+        monkeypatch.setitem(sys.modules, "autograder.release.authoring.starter", generator)
     stale = ["assignments/hw2/trees.py differs from the starter generated from solutions/hw2/trees.py"]
     monkeypatch.setattr(generator, "stale_starters", lambda c, a: list(stale), raising=False)
     with pytest.raises(ReleaseError) as info:

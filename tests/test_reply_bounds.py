@@ -18,12 +18,13 @@ import psutil
 import pytest
 import torch
 
-from autograder.checks import CheckFailed, CheckSpec, Context, Judge
+from autograder.checks import CheckFailed, CheckSpec, Context
+from autograder.checks.context import Judge
 from autograder.config import ProfileConfig
 from autograder.sandbox import Handle, Limits, ProtocolError, WorkerSession
-from autograder.sandbox.codec import ArrayHeader, CodecError, Decoder, Encoder, Exchange
+from autograder.sandbox.confine.scratch import Layout
 from autograder.sandbox.expect import Array, DictOf, ListOf, ReplyMismatch, Returns, mismatch_in
-from autograder.sandbox.scratch import Layout
+from autograder.sandbox.runtime.codec import ArrayHeader, CodecError, Decoder, Encoder, Exchange
 
 MIB = 1024 * 1024
 

@@ -34,9 +34,9 @@ from autograder.sandbox import (
     WorkerSession,
     WorkerTimeout,
 )
-from autograder.sandbox.codec import CodecError, Decoder, Encoder, Exchange
-from autograder.sandbox.output import cap
-from autograder.sandbox.scratch import RUNTIME_FILES
+from autograder.sandbox.confine.scratch import RUNTIME_FILES
+from autograder.sandbox.runtime.codec import CodecError, Decoder, Encoder, Exchange
+from autograder.sandbox.runtime.output import cap
 
 SANDBOX_DIR = Path(__file__).resolve().parents[1] / "autograder" / "sandbox"
 
@@ -558,7 +558,7 @@ def test_grader_never_unpickles(session: WorkerSession, tmp_path: Path) -> None:
     np.save(tmp_path / "evil.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(CodecError):
         Exchange(tmp_path, "g").load("evil.npy")
-    for path in SANDBOX_DIR.glob("*.py"):
+    for path in SANDBOX_DIR.rglob("*.py"):
         source = path.read_text()
         assert not re.search(r"^\s*(import|from)\s+(c?pickle|dill|cloudpickle)\b", source, re.M), path
         assert "allow_pickle=True" not in source and "torch.load(" not in source, path
@@ -587,10 +587,14 @@ def test_seeding_is_deterministic(session: WorkerSession) -> None:
     assert session.call("mod.hash_state", timeout=10).value[0] == 0  # PYTHONHASHSEED=0 took effect
 
 
-def test_invoke_passes_arguments_named_like_session_options(session: WorkerSession) -> None:
-    """A student function's own ``seed``/``timeout`` parameters reach it through invoke()."""
-    reply = session.invoke("mod.echo", (1,), {"seed": 7, "timeout": 3}, timeout=10, seed=0)
+def test_kwargs_passes_arguments_named_like_session_options(session: WorkerSession) -> None:
+    """A student function's own ``seed``/``timeout`` parameters reach it through ``kwargs=``."""
+    reply = session.call("mod.echo", 1, kwargs={"seed": 7, "timeout": 3}, timeout=10, seed=0)
     assert reply.value == ((1,), {"seed": 7, "timeout": 3})
+    reply = session.call("mod.echo", kwargs={"kwargs": 1}, other=2, timeout=10)
+    assert reply.value == ((), {"kwargs": 1, "other": 2})
+    with pytest.raises(TypeError, match="given twice: other"):
+        session.call("mod.echo", kwargs={"other": 1}, other=2, timeout=10)
 
 
 def test_output_is_captured_per_call(session: WorkerSession) -> None:
@@ -670,7 +674,7 @@ def test_runtime_files_import_only_each_other() -> None:
     allowed = set(sys.stdlib_module_names) | {"numpy", "pandas", "torch"}
     runtime = {name.removesuffix(".py") for name in RUNTIME_FILES}
     for name in RUNTIME_FILES:
-        tree = ast.parse((SANDBOX_DIR / name).read_text())
+        tree = ast.parse((SANDBOX_DIR / "runtime" / name).read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 assert {alias.name.split(".")[0] for alias in node.names} <= allowed, (name, ast.unparse(node))

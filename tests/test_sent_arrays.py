@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from autograder.sandbox import WorkerSession
-from autograder.sandbox.exchange import MAP_BYTES, Exchange
-from autograder.sandbox.scratch import Layout
+from autograder.sandbox.confine.scratch import Layout
+from autograder.sandbox.runtime.exchange import MAP_BYTES, Exchange
 from autograder.sandbox.sent import SentArrays
 
 STUDENT = '''

@@ -1,4 +1,4 @@
-"""Starter templates are generated from the marked reference solutions (autograder/release/starter.py).
+"""Starter templates are generated from the marked reference solutions (autograder/release/authoring/starter.py).
 
 If ``test_committed_starters_are_generated`` fails, edit the solution (never the starter) and regenerate with
 ``autograder starter <assignment>``.
@@ -13,8 +13,14 @@ from pathlib import Path
 import pytest
 
 from autograder.config import Course, load_course, parse_course
+from autograder.release.authoring.starter import (
+    StarterError,
+    render_starter,
+    stale_starters,
+    starter_files,
+    write_starters,
+)
 from autograder.release.errors import ReleaseError
-from autograder.release.starter import StarterError, render_starter, stale_starters, starter_files, write_starters
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = load_course(ROOT / "course.yml")

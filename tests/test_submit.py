@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from autograder.config import load_course
-from autograder.release.submit_script import SUBMIT_TEMPLATE, render_submit, submission_zip_name, submit_text
+from autograder.release.authoring.submit_script import SUBMIT_TEMPLATE, render_submit, submission_zip_name, submit_text
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = load_course(REPO / "course.yml")

@@ -19,7 +19,7 @@ from autograder.grading.grader import Grader, load_grader
 from autograder.grading.inspection import imported_modules
 from autograder.grading.runner import grade_prepared, prepare_submission
 from autograder.grading.submissions import Submission, find_modules
-from autograder.release.requirements import import_names
+from autograder.requirements import import_names
 from autograder.sandbox import WorkerSession
 
 ROOT = Path(__file__).resolve().parents[1]

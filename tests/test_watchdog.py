@@ -15,8 +15,8 @@ import psutil
 import pytest
 
 from autograder.sandbox import Limits
-from autograder.sandbox import watchdog as watchdog_module
-from autograder.sandbox.watchdog import Watchdog, descendants
+from autograder.sandbox.confine import watchdog as watchdog_module
+from autograder.sandbox.confine.watchdog import Watchdog, descendants
 
 # A parent that starts: a child from its main thread, a child from another thread (listed under that thread's
 # /proc/<pid>/task/<tid>/children), and a grandchild that left the process group (setsid). It prints their pids.

@@ -6,6 +6,6 @@ the batch path), :mod:`.epoch` (one training epoch against its FLOP bound), :mod
 ``otter run``), :mod:`.command` (the table and the JSON). :mod:`.probe` is the module the bench puts into the worker.
 """
 
-from .command import bench, bench_command
+from .command import bench, render
 
-__all__ = ["bench", "bench_command"]
+__all__ = ["bench", "render"]

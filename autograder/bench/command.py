@@ -4,11 +4,8 @@ them; see ``benchmarks/README.md``)."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import platform
-import shlex
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -149,16 +146,3 @@ def render(figures: dict[str, Any], console: Console) -> None:
     for check_id, seconds in figures.get("checks_s", {}).items():
         table.add_row(f"  {check_id}", f"{seconds:.2f} s")
     console.print(table)
-
-
-def bench_command(course: Course, assignment: str, profile: str | None, out: str | None = None,
-                  copies: int = COPIES) -> int:
-    """The ``bench`` sub-command: print the figures as a table, optionally write them as JSON."""
-    console = Console()
-    figures = bench(course, assignment, profile, copies=copies,
-                    progress=lambda step: console.print(f"[dim]bench: {step}...[/dim]"))
-    figures["command"] = shlex.join(["autograder", *sys.argv[1:]])
-    render(figures, console)
-    if out:
-        Path(out).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    return 0

@@ -78,15 +78,15 @@ def measure_epoch(solution: Path, config: AssignmentConfig, epoch: BenchEpochCon
             build_kwargs = {key: settings[key] for key in epoch.build_keys}
             train_kwargs = {key: value for key, value in settings.items() if key not in epoch.build_keys}
             train_kwargs["epochs"] = 1
-            model = worker.invoke(epoch.build, (), build_kwargs, timeout=TIMEOUT_S).value
+            model = worker.call(epoch.build, kwargs=build_kwargs, timeout=TIMEOUT_S).value
             if isinstance(model, Handle):
                 state = worker.call_method(model, "state_dict", timeout=TIMEOUT_S).value
             else:
                 state = model
             n_weights = count_weights(state)
             warm = slice(0, min(rows, 256))  # the first step imports and sets up what the optimizer needs
-            worker.invoke(epoch.train, (model, X[warm], y[warm], X_val[warm], y_val[warm]), train_kwargs,
-                          timeout=TIMEOUT_S)
+            worker.call(epoch.train, model, X[warm], y[warm], X_val[warm], y_val[warm], kwargs=train_kwargs,
+                        timeout=TIMEOUT_S)
             worker.call(f"{PROBE}.nbytes", timeout=TIMEOUT_S)  # imports the probe
             start = time.perf_counter()
             worker.call(f"{PROBE}.nbytes", X, y, X_val, y_val, timeout=TIMEOUT_S)
@@ -94,7 +94,7 @@ def measure_epoch(solution: Path, config: AssignmentConfig, epoch: BenchEpochCon
             train_times = []
             for _ in range(EPOCH_REPEATS):  # the same model trains on: each call is one more epoch of the same cost
                 start = time.perf_counter()
-                worker.invoke(epoch.train, (model, X, y, X_val, y_val), train_kwargs, timeout=TIMEOUT_S)
+                worker.call(epoch.train, model, X, y, X_val, y_val, kwargs=train_kwargs, timeout=TIMEOUT_S)
                 train_times.append(time.perf_counter() - start)
             train_s = min(train_times)
             gflops = worker.call(f"{PROBE}.matmul_gflops", MATMUL_N, epoch.library, epoch.dtype,

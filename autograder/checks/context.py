@@ -16,19 +16,15 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
 from ..config import ProfileConfig, Threshold
+from ..plots import Plot
 from ..sandbox import Handle, ProtocolError, Reply, WorkerSession
 from ..sandbox.expect import Returns, mismatch_in
-from .plots import Plot
 from .spec import CheckSpec
-
-if TYPE_CHECKING:
-    from ..results.figure_queue import FigureQueue
-    from ..results.records import RenderedFigure
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -139,14 +135,13 @@ class Context:
     outputs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     figures: dict[str, float] = field(default_factory=dict)  # measured values judged against thresholds
-    plots: list[RenderedFigure] = field(default_factory=list)  # figures drawn by ctx.figure, shown with the result
     file_bytes: int = 64 * 2**20  # the most a check reads of a file the worker wrote (course.yml's file_mb)
     meter: Meter | None = None  # every worker call goes through it (None: the call gets the check's timeout)
-    figure_queue: FigureQueue | None = None  # draws figures in the background (None: drawn in line)
+    show: Callable[[Plot], None] | None = None  # takes the figures ctx.figure declares (None: they are left out)
     call_seconds: float = 0.0  # time spent in calls into the worker so far (the rest of the check's is the judge's)
     _call_started: float | None = None  # when the call in progress began
     _abandoned: bool = False  # the judge stopped waiting for this check
-    _declared: int = 0  # figures declared so far (those queued are not in plots yet)
+    _declared: int = 0  # figures declared so far
 
     # --- randomness -----------------------------------------------------------------------------
     @property
@@ -176,16 +171,16 @@ class Context:
         differs fails the check (:class:`CheckFailed`, naming what was expected and what came) and the worker is
         restarted. ``None``: anything (bounded, like every reply, by ``Limits.reply_bytes``).
         """
-        return self._ask(f"{target}(...)", returns, lambda expect, timeout: self.worker.invoke(
-            target, args, kwargs, timeout=timeout, seed=self.seed, expect=expect))
+        return self._ask(f"{target}(...)", returns, lambda expect, timeout: self.worker.call(
+            target, *args, kwargs=kwargs, timeout=timeout, seed=self.seed, expect=expect))
 
     def call_method(self, handle: Handle, method: str, /, *args: Any, returns: Any = None, **kwargs: Any) -> Any:
         """Call a method of an object that lives in the worker (a model, an estimator); ``returns`` as in
         :meth:`call` (reserved, never passed to the method)."""
         name = handle.type.rsplit(".", 1)[-1] if isinstance(handle, Handle) else "object"
         what = f"{name}(...)" if method == "__call__" else f"{name}.{method}(...)"
-        return self._ask(what, returns, lambda expect, timeout: self.worker.invoke_method(
-            handle, method, args, kwargs, timeout=timeout, seed=self.seed, expect=expect))
+        return self._ask(what, returns, lambda expect, timeout: self.worker.call_method(
+            handle, method, *args, kwargs=kwargs, timeout=timeout, seed=self.seed, expect=expect))
 
     def get(self, target: str, *, returns: Any = None) -> Any:
         """Read a module-level value such as ``mnist_mlp.BEST_CONFIG``; ``returns`` as in :meth:`call`."""
@@ -323,21 +318,20 @@ class Context:
     def figure(self, plot: Plot) -> None:
         """Show ``plot`` with the check's result (``feedback.html``, Gradescope's ``results.json``).
 
-        Drawn here, by the judge, from arrays the check already holds; declare it before judging, so a failed check
-        shows the figure that explains the failure. A figure that cannot be drawn is left out and logged (a bug of
-        the check, never the student's loss); so is any figure past :data:`MAX_FIGURES`.
+        Drawn by the judge (the runner's ``show``, often in the background), from arrays the check already holds;
+        declare it before judging, so a failed check shows the figure that explains the failure. A figure that
+        cannot be drawn is left out and logged (a bug of the check, never the student's loss); so is any figure past
+        :data:`MAX_FIGURES`.
         """
-        from ..results.drawing import draw
-
         if self._declared >= MAX_FIGURES:
             log.warning("check %s: figure %r left out (at most %d per check)", self.spec.id, plot.title, MAX_FIGURES)
             return
         self._declared += 1
-        if self.figure_queue is not None:
-            self.figure_queue.draw_into(self.plots, self.spec.id, plot)
+        if self.show is None:
+            log.debug("check %s: figure %r left out (nothing shows figures here)", self.spec.id, plot.title)
             return
         try:
-            self.plots.append(draw(plot))
+            self.show(plot)
         except Exception:  # drawing is the judge's own work: it must not change the check's outcome
             log.exception("check %s: figure %r could not be drawn", self.spec.id, getattr(plot, "title", plot))
 

@@ -40,7 +40,7 @@ from ..results.feedback_html import FEEDBACK_HTML, write_feedback_html
 from ..results.figure_process import FigureProcess
 from ..results.report import write_report
 from ..results.summary import build_summary, write_summary
-from ..sandbox.isolation import Isolation
+from ..sandbox.confine.isolation import Isolation
 from .grader import Grader
 from .runner import Cancellation, PreparedSubmission, failed_result, grade_prepared, prepare_submission
 from .submissions import Submission

@@ -18,13 +18,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ..checks import Judge
+from ..checks.context import Judge
 from ..config import Course
 from ..results import SubmissionResult
 from .grader import load_grader
-from .mutants import load_wrong_answers, make_wrong_submission
 from .runner import grade_submission
 from .submissions import Submission, find_modules
+from .wrong_submissions import load_wrong_answers, make_wrong_submission
 
 
 @dataclass
@@ -98,14 +98,3 @@ def report(course: Course, calibration: Calibration, console: Console) -> None:
         wrong = calibration.wrong.get(name, {})
         console.print(f"  {name}: {{reference: {values}, wrong: {json.dumps(wrong)}, measured_by: \"{command}\"}}",
                       markup=False, highlight=False)
-
-
-def calibrate_command(course: Course, assignment: str, profile: str | None, out: str | None = None,
-                      tasks: str = "") -> int:
-    """The ``calibrate`` sub-command: measure, print the table and the YAML, optionally write JSON."""
-    console = Console()
-    calibration = calibrate(course, assignment, profile, console, [t for t in tasks.split(",") if t])
-    report(course, calibration, console)
-    if out:
-        Path(out).write_text(json.dumps(calibration.__dict__, indent=2) + "\n", encoding="utf-8")
-    return 0

@@ -16,10 +16,11 @@ from functools import cached_property
 from pathlib import Path
 
 from .. import __version__
-from ..checks import CheckSpec, Judge, ReferenceStore, load_checks
+from ..checks import CheckSpec, load_checks
+from ..checks.context import Judge, ReferenceStore
 from ..config import AssignmentConfig, ConfigError, Course, ProfileConfig
 from ..data.registry import preload
-from ..release.requirements import import_names
+from ..requirements import import_names
 from .reference_cache import ReferenceCache, open_reference_cache
 
 
@@ -90,10 +91,11 @@ class Grader:
             if self.reference_cache.save(self.judge.references.as_dict()):
                 self._saved_references = computed
 
-    @property
+    @cached_property
     def version(self) -> str:
         """Package version plus a digest of the checks and the assignment's settings: if either
-        changes, earlier grades are stale and a re-run grades again."""
+        changes, earlier grades are stale and a re-run grades again. Computed once (the grader's checks and
+        settings are loaded once too): a batch reads it for every submission."""
         digest = hashlib.sha256(json.dumps(self.config.model_dump(mode="json"), sort_keys=True).encode())
         digest.update(f"{self.profile_name}/{self.seed}/{[spec.id for spec in self.checks]}".encode())
         folder = self.course.path(self.config.checks)

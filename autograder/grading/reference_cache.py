@@ -185,7 +185,7 @@ def _private_folder(folder: Path) -> None:
 
 def _exposed(folder: Path) -> Path | None:
     """The folder a sandbox mounts (the Python installation, a system folder) that holds ``folder``, if any."""
-    from ..sandbox.bwrap import python_paths
+    from ..sandbox.confine.bwrap import python_paths
 
     where = folder.resolve()
     for root in (*python_paths(), *(Path(p) for p in _SYSTEM)):

@@ -19,11 +19,13 @@ import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ..checks import CheckFailed, CheckSpec, Context
 from ..checks.context import CheckAbandoned
-from ..results import CheckResult, SubmissionResult
+from ..results import CheckResult, RenderedFigure, SubmissionResult
+from ..results.drawing import draw_into
 from ..results.figure_process import FigureProcess
 from ..results.figure_queue import FigureQueue
 from ..sandbox import (
@@ -36,8 +38,8 @@ from ..sandbox import (
     WorkerSession,
     WorkerTimeout,
 )
-from ..sandbox.isolation import Isolation
-from ..sandbox.output import cap
+from ..sandbox.confine.isolation import Isolation
+from ..sandbox.runtime.output import cap
 from .budget import BudgetExhausted, SubmissionBudget
 from .check_thread import CheckThread
 from .grader import Grader
@@ -102,9 +104,10 @@ def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: di
     restarted. Every text of the result is capped (:data:`TEXT_BYTES`, :data:`NOTE_BYTES`, ``limits.output_kb``).
     """
     points = grader.points(spec)
+    plots: list[RenderedFigure] = []
+    show = partial(figures.draw_into, plots, spec.id) if figures is not None else partial(draw_into, plots)
     ctx = Context(spec, worker, grader.profile, grader.profile_name, grader.timeout(spec), grader.judge, shared,
-                  file_bytes=grader.file_bytes(spec), meter=budget.run if budget is not None else None,
-                  figure_queue=figures)
+                  file_bytes=grader.file_bytes(spec), meter=budget.run if budget is not None else None, show=show)
     start = time.monotonic()
     if thread is None:
         status, message, extra_output = _outcome(spec, ctx)
@@ -126,7 +129,7 @@ def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: di
         id=spec.id, task=spec.task, title=spec.title, max_score=points,
         score=points if status == "passed" else 0.0, status=status, message=cap(message, TEXT_BYTES),
         output=cap(output, grader.config.limits.output_kb * 1024), notes=notes, figures=dict(ctx.figures),
-        seconds=round(time.monotonic() - start, 3), plots=ctx.plots if thread is None or not thread.abandoned else [],
+        seconds=round(time.monotonic() - start, 3), plots=plots if thread is None or not thread.abandoned else [],
         visibility=grader.visibility(spec),
     )
 

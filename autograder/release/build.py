@@ -3,12 +3,11 @@
 Order matters: the files of both archives are gathered and every leak check runs *before* the reference
 solution is graded (minutes), so a leak or an API mismatch fails in seconds; the archives are written only when
 everything passed, deterministically (same inputs, same bytes). See :mod:`.student`, :mod:`.bundle`,
-:mod:`.leaks`, :mod:`.references` and :mod:`.zipfile_det` for each job.
+:mod:`.leaks`, :mod:`.references` and :mod:`.deterministic_zip` for each job.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,13 +16,13 @@ from typing import Any
 
 from ..config import Course
 from .bundle import bundle_entries, bundle_zip_name
+from .deterministic_zip import write_zip
 from .errors import ReleaseError
 from .leaks import check_bundle, check_leaks, figure_leaks
 from .references import compute_references, resolve_profiles
 from .student import student_entries, student_zip_name
-from .zipfile_det import write_zip
 
-__all__ = ["Release", "ReleaseError", "build_release", "release_command"]
+__all__ = ["Release", "ReleaseError", "build_release"]
 
 Echo = Callable[[str], None]
 
@@ -88,24 +87,3 @@ def build_release(course: Course, assignment: str, out: Path, *, profiles: str |
     sizes = {student_name: write_zip(student_zip, student), bundle_name: write_zip(bundle_zip, bundle)}
     return Release(student_zip, bundle_zip, sizes, {student_name: len(student), bundle_name: len(bundle)},
                    names, figures, verdicts, round(time.monotonic() - start, 1))
-
-
-def _size(n: int) -> str:
-    return f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
-
-
-def release_command(course: Course, assignment: str, out: Path, profiles: str = "") -> int:
-    """The ``release`` sub-command: build, print what was built; exit 1 on a :class:`ReleaseError`."""
-    def echo(line: str) -> None:
-        print(line, flush=True)
-
-    try:
-        release = build_release(course, assignment, out, profiles=profiles, echo=echo)
-    except ReleaseError as exc:
-        print(f"autograder: release of {assignment} failed: {exc}", file=sys.stderr)
-        return 1
-    print(f"built the release of {assignment} in {release.seconds:g} s"
-          f" (reference figures: {', '.join(release.profiles)}):")
-    for path in (release.student_zip, release.bundle_zip):
-        print(f"  {path}  {_size(release.sizes[path.name])}, {release.entries[path.name]} files")
-    return 0

@@ -19,9 +19,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..config import Course
+from .deterministic_zip import Entry
 from .errors import ReleaseError
 from .sources import package_dir, package_root, source_files
-from .zipfile_det import Entry
 
 __all__ = ["bundle_entries", "bundle_zip_name", "reference_json", "run_autograder_script", "setup_script"]
 
@@ -74,7 +74,7 @@ fi
 "$VENV/bin/autograder" --help >/dev/null
 
 mkdir -p "$ROOT/cache"
-AUTOGRADER_CACHE="$ROOT/cache" "$VENV/bin/python" -m autograder.release.datasets --course course.yml __ASSIGNMENT__ \
+AUTOGRADER_CACHE="$ROOT/cache" "$VENV/bin/autograder" --course course.yml data __ASSIGNMENT__ \
     || echo "setup.sh: warning: some data could not be downloaded now; it will be downloaded while grading"
 chmod -R a+rX "$VENV" "$ROOT/cache"
 echo "setup.sh: done"

@@ -4,7 +4,7 @@ Used before grading at release time (a profile whose data is missing fails in se
 bundle's ``setup.sh`` to download and cache the data once, when the image is built, instead of once per
 submission::
 
-    python -m autograder.release.datasets --course course.yml ASSIGNMENT [PROFILES]
+    autograder --course course.yml data ASSIGNMENT [PROFILES]
 
 Loading goes through the data registry (:mod:`autograder.data.registry`), which knows each data set's loader and
 files; nothing here names a data set.
@@ -12,11 +12,9 @@ files; nothing here names a data set.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
 
-from ..config import AssignmentConfig, ConfigError, Course, load_course
+from ..config import AssignmentConfig, Course
 from ..data.registry import preload
 
 __all__ = ["data_problems", "load_profile_data"]
@@ -44,30 +42,3 @@ def data_problems(course: Course, assignment: str, profiles: Sequence[str]) -> l
     config = course.assignment(assignment)
     return [f"profile {p!r}: data set {name!r} is unavailable: {problem}"
             for p in profiles for name, problem in load_profile_data(config, p).items()]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Load (and so download and cache) every data set of the given profiles; exit 1 if one fails."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.release.datasets", description=__doc__.splitlines()[0])
-    parser.add_argument("--course", default="course.yml")
-    parser.add_argument("assignment")
-    parser.add_argument("profiles", nargs="?", default="", help="comma-separated (default: all)")
-    args = parser.parse_args(argv)
-    try:
-        course = load_course(args.course)
-        config = course.assignment(args.assignment)
-        profiles = [p.strip() for p in args.profiles.split(",") if p.strip()] or list(config.profiles)
-        for name in profiles:
-            config.profile(name)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    problems = data_problems(course, args.assignment, profiles)
-    for line in problems:
-        print(f"warning: {line}", file=sys.stderr)
-    print(f"data of {', '.join(profiles)}: {'ready' if not problems else f'{len(problems)} problem(s)'}")
-    return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

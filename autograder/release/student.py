@@ -6,7 +6,7 @@
   ``tests/*.py`` (otter's Python format, their form checked by
   :func:`~autograder.release.public_checks.public_check_problems`) and ``submit.py``. The generated files (the
   notebook, from ``notebook_source.py``, which itself does not ship; ``submit.py``; the README's points table)
-  must be up to date (:func:`~autograder.release.material.stale_student_material`);
+  must be up to date (:func:`~autograder.release.authoring.material.stale_student_material`);
 * the given data helpers: ``autograder/data/*.py`` from the package, with a generated ``autograder/__init__.py``
   that only sets ``__version__`` (the real one belongs to the grader), so ``from autograder.data import ...``
   works from the unzipped folder;
@@ -20,13 +20,13 @@ from __future__ import annotations
 import ast
 
 from ..config import Course
+from ..requirements import RequirementsError, student_requirements
+from .authoring.material import stale_student_material
+from .authoring.notebook import NOTEBOOK_SOURCE
+from .deterministic_zip import Entry
 from .errors import ReleaseError
-from .material import stale_student_material
-from .notebook import NOTEBOOK_SOURCE
 from .public_checks import public_check_problems
-from .requirements import student_requirements
 from .sources import package_dir, package_root, source_files
-from .zipfile_det import Entry
 
 __all__ = ["NOTEBOOK_SOURCE", "stub_init", "student_entries", "student_zip_name"]
 
@@ -94,12 +94,15 @@ def student_entries(course: Course, assignment: str) -> dict[str, Entry]:
         raise ReleaseError(f"the public checks in {folder / 'tests'} are malformed:\n"
                            + "\n".join(f"  - {p}" for p in malformed))
 
+    try:
+        requirements = student_requirements(package_root() / "constraints.txt", assignment, config.requirements)
+    except RequirementsError as exc:
+        raise ReleaseError(str(exc)) from None
     files: dict[str, Entry] = {
         "README.md": Entry.file(folder / "README.md"),
         "submit.py": Entry.file(folder / "submit.py"),
         f"{assignment}.ipynb": Entry.file(folder / f"{assignment}.ipynb"),
-        "requirements.txt": Entry.text(student_requirements(package_root() / "constraints.txt", assignment,
-                                                                 config.requirements)),
+        "requirements.txt": Entry.text(requirements),
         "autograder/__init__.py": Entry.text(stub_init(autograder.__version__)),
     }
     for module in config.modules:

@@ -92,7 +92,3 @@ def validate(course: Course, assignment: str, profile: str | None, *, jobs: int 
         console.print("[green bold]valid:[/] the solution earns full marks, the starter zero with NotImplementedError "
                       "on every check, and the public checks agree")
     return deviations
-
-
-def validate_command(course: Course, assignment: str, profile: str | None, *, jobs: int = 2) -> int:
-    return 1 if validate(course, assignment, profile, jobs=jobs) else 0

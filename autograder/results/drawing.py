@@ -1,4 +1,4 @@
-"""Draw the figures checks declare (:mod:`autograder.checks.plots`) as PNGs, one renderer per kind.
+"""Draw the figures checks declare (:mod:`autograder.plots`) as PNGs, one renderer per kind.
 
 Drawn by the judge with matplotlib's Agg canvas on a :class:`matplotlib.figure.Figure` (never pyplot, whose global
 state is not safe when submissions are graded side by side in threads). Figures are small on purpose (about
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks.plots import Confusion, Curve, Images, Lines, Plot, Surface
+from ..plots import Confusion, Curve, Images, Lines, Plot, Surface
 from .records import RenderedFigure
 
 __all__ = ["MAX_IMAGES", "MAX_POINTS", "draw"]
@@ -27,6 +27,11 @@ _DPI = 80
 _REFERENCE_STYLE = {"linestyle": "--", "color": "0.45"}
 
 
+def draw_into(into: list[RenderedFigure], plot: Plot) -> None:
+    """Draw ``plot`` now and append it to ``into`` (a check's figures, drawn in line when no queue draws them)."""
+    into.append(draw(plot))
+
+
 def draw(plot: Plot) -> RenderedFigure:
     """Draw ``plot`` and return it as a PNG; raises ``TypeError`` for an unknown kind, ``ValueError`` for bad data."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -34,7 +39,7 @@ def draw(plot: Plot) -> RenderedFigure:
 
     renderer = _RENDERERS.get(type(plot))
     if renderer is None:
-        raise TypeError(f"not a figure kind of autograder.checks.plots: {type(plot).__name__}")
+        raise TypeError(f"not a figure kind of autograder.plots: {type(plot).__name__}")
     figure = Figure(figsize=(5.5, 3.4), dpi=_DPI)
     FigureCanvasAgg(figure)
     renderer(figure, plot)

@@ -33,7 +33,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import IO, Any
 
-from ..checks.plots import Confusion, Curve, Images, Lines, Plot, Surface
+from ..plots import Confusion, Curve, Images, Lines, Plot, Surface
 from .drawing import draw
 from .records import RenderedFigure
 

@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
-from ..checks.plots import Plot
+from ..plots import Plot
 from .drawing import draw
 from .figure_process import FigureProcess
 from .records import RenderedFigure

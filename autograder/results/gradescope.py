@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..sandbox.output import cap
+from ..sandbox.runtime.output import cap
 from .atomic import write_atomic
 from .feedback_html import check_details
 from .html import escape

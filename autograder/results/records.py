@@ -17,7 +17,7 @@ STATUSES = ("passed", "failed", "error", "timeout", "crashed", "grader_error", "
 
 @dataclass
 class RenderedFigure:
-    """A figure a check declared (:mod:`autograder.checks.plots`), drawn by the judge: a PNG, base64-encoded."""
+    """A figure a check declared (:mod:`autograder.plots`), drawn by the judge: a PNG, base64-encoded."""
 
     title: str
     png_base64: str

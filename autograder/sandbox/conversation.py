@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from .codec import CodecError, Decoder
+from .confine.isolation import IsolationError
+from .confine.limits import Limits
+from .confine.process import WorkerProcess
+from .confine.watchdog import INTERVAL_S
 from .errors import LimitExceeded, ProtocolError, WorkerCrashed, WorkerError, WorkerTimeout
-from .isolation import IsolationError
-from .limits import Limits
-from .output import read_output
-from .process import WorkerProcess
 from .protocol import Closed, Expired, Gone, Refused, check_error, parse_reply
-from .watchdog import INTERVAL_S
+from .runtime.codec import CodecError, Decoder
+from .runtime.output import read_output
 
 __all__ = ["Conversation"]
 

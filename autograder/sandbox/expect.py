@@ -1,6 +1,6 @@
 """Declared return values: what the grader expects back from a worker call, checked before anything is loaded.
 
-A check says what it expects with a *declaration*; the session's :class:`~autograder.sandbox.codec.Decoder`
+A check says what it expects with a *declaration*; the session's :class:`~autograder.sandbox.runtime.codec.Decoder`
 checks the reply's structure against it before any exchange file is read, and every array's ``.npy`` header
 (shape, dtype) before that array is loaded. A reply that differs is refused with :class:`ReplyMismatch`, which
 names what was expected and what came. Declarations (grader side only; this module never runs in the worker):
@@ -28,7 +28,7 @@ declaration                    accepts
 
 For example ``Returns((Array((n,)), Array((n,), kinds="b")))`` accepts a pair of length-``n`` arrays, the second
 boolean. :class:`Returns` is what a :class:`~autograder.sandbox.session.WorkerSession` call takes as ``expect=``
-(it implements :class:`~autograder.sandbox.codec.ReplyCheck`); checks pass the bare declaration as ``returns=``
+(it implements :class:`~autograder.sandbox.runtime.codec.ReplyCheck`); checks pass the bare declaration as ``returns=``
 to :meth:`~autograder.checks.Context.call`.
 """
 
@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .codec import TAG, ArrayHeader, CodecError, Handle
+from .runtime.codec import TAG, ArrayHeader, CodecError, Handle
 
 __all__ = ["Array", "DictOf", "ListOf", "ReplyMismatch", "Returns", "mismatch_in"]
 

@@ -13,13 +13,13 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .codec import Handle
+from .confine.isolation import Isolation, IsolationError
+from .confine.limits import Limits
+from .confine.process import WorkerProcess, start_worker
+from .confine.scratch import Layout, clear_folder
 from .conversation import Conversation
 from .errors import LimitExceeded, ProtocolError, WorkerCrashed, WorkerError
-from .isolation import Isolation, IsolationError
-from .limits import Limits
-from .process import WorkerProcess, start_worker
-from .scratch import Layout, clear_folder
+from .runtime.codec import Handle
 from .sent import SentArrays
 
 __all__ = ["WorkerLifecycle"]

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ProtocolError, StudentError
-from .output import MESSAGE_BYTES, TRACEBACK_BYTES, TYPE_NAME_BYTES, cap
+from .runtime.output import MESSAGE_BYTES, TRACEBACK_BYTES, TYPE_NAME_BYTES, cap
 
 __all__ = ["Channel", "Closed", "Expired", "Gone", "Refused", "check_error", "parse_reply", "ready"]
 

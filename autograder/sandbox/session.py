@@ -1,8 +1,8 @@
 """The grader side of the sandbox: one :class:`WorkerSession` drives one student worker process at a time.
 
 Student code computes in the worker; the grader only ever receives plain data (validated while decoding) or
-:class:`~autograder.sandbox.codec.Handle` references, and judges it. Nothing from the worker is unpickled and the
-worker's stdout/stderr are never parsed.
+:class:`~autograder.sandbox.runtime.codec.Handle` references, and judges it. Nothing from the worker is unpickled
+and the worker's stdout/stderr are never parsed.
 
 Where things are: the scratch folder's layout is :mod:`.scratch`; how a worker is confined, :mod:`.isolation`
 (levels :mod:`.bwrap`, :mod:`.user`, :mod:`.unconfined`, chosen by :mod:`.choose`); starting, watching and
@@ -37,17 +37,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .codec import Decoder, Encoder, Exchange, Handle, ReplyCheck
+from .confine.isolation import Isolation
+from .confine.limits import Limits
+from .confine.mounts import unmount
+from .confine.process import WorkerProcess
+from .confine.scratch import Layout
+from .confine.unconfined import NoIsolation
+from .confine.user import UserIsolation, resolve_user
 from .copy_out import copy_out
 from .errors import LimitExceeded, WorkerError
-from .isolation import Isolation
 from .lifecycle import WorkerLifecycle
-from .limits import Limits
-from .mounts import unmount
-from .process import WorkerProcess
-from .scratch import Layout
-from .unconfined import NoIsolation
-from .user import UserIsolation, resolve_user
+from .runtime.codec import Decoder, Encoder, Exchange, Handle, ReplyCheck
 
 __all__ = ["Reply", "WorkerSession"]
 
@@ -80,7 +80,7 @@ class WorkerSession:
         scratch: a folder owned by the grader for this session (layout: :mod:`.scratch`).
         limits: resource limits.
         gpu: value for ``CUDA_VISIBLE_DEVICES`` in the worker (default: inherited if set).
-        isolation: how the worker is confined (:func:`~autograder.sandbox.choose.choose_isolation`); default
+        isolation: how the worker is confined (:func:`~autograder.sandbox.confine.choose.choose_isolation`); default
             ``run_as``'s user level if given, else none (the grader's user).
         run_as: shorthand for the user level with this unprivileged user (the grader must run as root).
         env: extra environment variables for the worker (trusted: added as given).
@@ -201,41 +201,30 @@ class WorkerSession:
             return self._ensure_worker().device
 
     def call(self, target: str, /, *args: Any, timeout: float, seed: int | None = 0,
-             expect: ReplyCheck | None = None, **kwargs: Any) -> Reply:
+             expect: ReplyCheck | None = None, kwargs: Mapping[str, Any] | None = None, **named: Any) -> Reply:
         """Call ``module.function`` (or ``module.Class.attr`` ...) in the worker with plain-data/handle arguments.
 
         ``seed`` (``None``: do not reseed) seeds ``random``, NumPy's global RNG and torch before the call.
         ``expect`` (an ``expect.Returns``) declares what must come back: a reply that differs is refused
-        (``ProtocolError``) before any array is loaded. ``timeout``, ``seed`` and ``expect`` are the session's: to
-        pass the student's function arguments of those names, use :meth:`invoke`.
+        (``ProtocolError``) before any array is loaded. The function's keyword arguments are ``named``, and those
+        named like the session's own (``timeout``, ``seed``, ``expect``, ``kwargs``) go in ``kwargs``.
         """
-        return self.invoke(target, args, kwargs, timeout=timeout, seed=seed, expect=expect)
-
-    def invoke(self, target: str, args: Sequence[Any] = (), kwargs: Mapping[str, Any] | None = None, *,
-               timeout: float, seed: int | None = 0, expect: ReplyCheck | None = None) -> Reply:
-        """Like :meth:`call`, with the function's arguments given as a sequence and a mapping."""
         self._split_target(target)
-        return self._request({"op": "call", "target": target}, tuple(args), dict(kwargs or {}), timeout=timeout,
+        return self._request({"op": "call", "target": target}, args, _keywords(kwargs, named), timeout=timeout,
                              seed=seed, expect=expect)
 
-    def call_method(
-        self, handle: Handle, method: str, /, *args: Any, timeout: float, seed: int | None = 0,
-        expect: ReplyCheck | None = None, **kwargs: Any
-    ) -> Reply:
-        """Call ``method`` on the object behind ``handle`` (``"__call__"`` runs a torch module's forward)."""
-        return self.invoke_method(handle, method, args, kwargs, timeout=timeout, seed=seed, expect=expect)
-
-    def invoke_method(self, handle: Handle, method: str, args: Sequence[Any] = (),
-                      kwargs: Mapping[str, Any] | None = None, *, timeout: float, seed: int | None = 0,
-                      expect: ReplyCheck | None = None) -> Reply:
-        """Like :meth:`call_method`, with the method's arguments given as a sequence and a mapping."""
-        kwargs = dict(kwargs or {})
+    def call_method(self, handle: Handle, method: str, /, *args: Any, timeout: float, seed: int | None = 0,
+                    expect: ReplyCheck | None = None, kwargs: Mapping[str, Any] | None = None,
+                    **named: Any) -> Reply:
+        """Call ``method`` on the object behind ``handle`` (``"__call__"`` runs a torch module's forward); the
+        arguments as in :meth:`call`."""
         if not isinstance(handle, Handle):
             raise TypeError(f"call_method needs a Handle, got {type(handle).__name__}")
         if not isinstance(method, str) or not method.isidentifier():
             raise ValueError(f"bad method name {method!r}")
         message = {"op": "call_method", "handle": handle.id, "method": method}
-        return self._request(message, args, kwargs, timeout=timeout, seed=seed, handle=handle, expect=expect)
+        return self._request(message, args, _keywords(kwargs, named), timeout=timeout, seed=seed, handle=handle,
+                             expect=expect)
 
     def get(self, target: str, *, timeout: float, expect: ReplyCheck | None = None) -> Reply:
         """Read a module attribute (``"module.NAME"``); importing the module counts against ``timeout``."""
@@ -373,3 +362,11 @@ class WorkerSession:
         finally:
             encoder.discard()
             exchange.remove(decoder.files)
+
+
+def _keywords(kwargs: Mapping[str, Any] | None, named: dict[str, Any]) -> dict[str, Any]:
+    """The function's keyword arguments: ``kwargs`` and ``named`` together (a name given in both is a mistake)."""
+    both = set(kwargs or ()) & set(named)
+    if both:
+        raise TypeError(f"keyword arguments given twice: {', '.join(sorted(both))}")
+    return {**(kwargs or {}), **named}

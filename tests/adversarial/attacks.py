@@ -245,8 +245,9 @@ def honest_sources() -> dict[str, str]:
 # -- the attacks ---------------------------------------------------------------------------------------------------
 
 WORLD_READABLE = ("the fallback level runs student code as another user, which still reads world-readable files "
-                  "(autograder/sandbox/user.py: hiding them needs bwrap)")
-NO_NETNS = "the fallback level has no network namespace (autograder/sandbox/user.py: cutting the network needs bwrap)"
+                  "(autograder/sandbox/confine/user.py: hiding them needs bwrap)")
+NO_NETNS = ("the fallback level has no network namespace "
+            "(autograder/sandbox/confine/user.py: cutting the network needs bwrap)")
 PROC_CMDLINE = "every user may read every process's command line in /proc (hiding them needs a PID namespace)"
 
 

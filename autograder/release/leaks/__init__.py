@@ -9,7 +9,7 @@ Four families of checks run on the files of a release (archive name -> bytes), b
   source and data files, by name (the data registry names the course data's files), by type and by content.
 * **Reference figures** (:mod:`.figures`): calibrated thresholds and reference figures written out anywhere in
   the text.
-* **Stale starters** (:func:`autograder.release.starter.stale_starters`): the committed starter modules are
+* **Stale starters** (:func:`autograder.release.authoring.starter.stale_starters`): the committed starter modules are
   generated from the solution (``# BEGIN SOLUTION`` / ``# END SOLUTION`` regions replaced by their ``# STUB``),
   so what students read is what is graded and nothing graded is left solved; a committed starter that differs
   from the generator's output fails the release.
@@ -47,7 +47,7 @@ def _fail(title: str, problems: list[str]) -> None:
 
 def _stale_starters(course: Course, assignment: str) -> list[str]:
     """One problem per committed starter module that differs from what the solution generates."""
-    from ..starter import stale_starters  # the starter generator lives in its own module
+    from ..authoring.starter import stale_starters  # the starter generator lives in its own module
 
     return stale_starters(course, assignment)
 

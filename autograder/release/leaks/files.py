@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 
 from ...config import Course
+from ..deterministic_zip import Entry
 from ..student import NOTEBOOK_SOURCE
-from ..zipfile_det import Entry
 
 __all__ = ["DATA_SUFFIXES", "Files", "forbidden_files"]
 

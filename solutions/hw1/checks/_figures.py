@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from autograder.checks.plots import Curve, Lines
+from autograder.checks import Curve, Lines
 
 DECADES = 1.0  # a log scale once the positive values span at least this many orders of magnitude
 

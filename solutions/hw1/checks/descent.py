@@ -12,10 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks import Context, check
-from autograder.checks.plots import Curve, Surface
-from autograder.sandbox import Handle
-from autograder.sandbox.expect import Array
+from autograder.checks import Array, Context, Curve, Handle, Surface, check
 
 # --- the judge's copy of the given terrain (descent.py: terrain, terrain_slope, START, bumpy_bowl) ------------
 START = 2.0

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks import Context, check
-from autograder.sandbox.expect import Array, ListOf
+from autograder.checks import Array, Context, ListOf, check
 
 from ._figures import per_epoch
 

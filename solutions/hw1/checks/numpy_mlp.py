@@ -18,9 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from autograder.checks import Context, check
-from autograder.checks.files import read_npz
-from autograder.sandbox.expect import Array, DictOf, ListOf
+from autograder.checks import Array, Context, DictOf, ListOf, check, read_npz
 
 from ._figures import per_epoch
 

@@ -7,11 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from autograder.checks import Context, check
-from autograder.checks.files import read_checkpoint
-from autograder.checks.plots import Curve, Images, Lines
-from autograder.sandbox import Handle
-from autograder.sandbox.expect import Array, DictOf, ListOf
+from autograder.checks import Array, Context, Curve, DictOf, Handle, Images, Lines, ListOf, check, read_checkpoint
 
 LEARNT_FRACTION = 0.8  # after 3 SGD epochs the reference's validation loss is far below 0.8x the untrained one
 CONFIG_KEYS = ("hidden_sizes", "dropout", "lr", "epochs", "batch_size", "optimizer")

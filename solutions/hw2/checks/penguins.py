@@ -7,10 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from autograder.checks import Context, check
-from autograder.checks.plots import Confusion
-from autograder.sandbox import Handle
-from autograder.sandbox.expect import Array
+from autograder.checks import Array, Confusion, Context, Handle, check
 
 from . import _data
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from autograder.checks import CheckFailed, Context, check
-from autograder.checks.plots import Images
-from autograder.sandbox import Handle, StudentError
-from autograder.sandbox.expect import Array, DictOf
+from autograder.checks import Array, CheckFailed, Context, DictOf, Handle, Images, StudentError, check
 
 from . import _data
 

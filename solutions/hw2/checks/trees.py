@@ -7,9 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks import Context, check
-from autograder.checks.plots import Curve, Lines
-from autograder.sandbox import StudentError
+from autograder.checks import Context, Curve, Lines, StudentError, check
 
 from . import _data
 

@@ -1,7 +1,6 @@
 """Checks of the feedback-test course: one draws a figure, one is hidden by the course (its inputs are secret)."""
 
-from autograder.checks import Context, check
-from autograder.checks.plots import Curve, Images, Lines
+from autograder.checks import Context, Curve, Images, Lines, check
 
 SECRET_INPUTS = (7919, 104729)  # distinctive: must never reach a page the student sees
 

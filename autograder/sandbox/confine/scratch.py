@@ -143,7 +143,7 @@ class Layout:
             self.writable_root.chmod(0o711)  # the worker's user passes through to its folders, and lists nothing else
         for folder in self.writable():
             folder.mkdir(mode=0o700)
-        here = Path(__file__).resolve().parent
+        here = Path(__file__).resolve().parent.parent / "runtime"
         for name in RUNTIME_FILES:
             shutil.copyfile(here / name, self.runtime / name)
             (self.runtime / name).chmod(0o644)

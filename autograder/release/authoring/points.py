@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from ..config import AssignmentConfig
-from .errors import ReleaseError
+from ...config import AssignmentConfig
+from ..errors import ReleaseError
 
 __all__ = ["BEGIN_MARK", "END_MARK", "PLACEHOLDER", "fill_placeholders", "fill_points_region", "format_points",
            "points_table"]

@@ -48,9 +48,9 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Course
-from ..results.atomic import write_if_changed
-from .errors import ReleaseError
+from ...config import Course
+from ...results.atomic import write_if_changed
+from ..errors import ReleaseError
 
 __all__ = ["StarterError", "render_starter", "stale_starters", "starter_files", "write_starters"]
 

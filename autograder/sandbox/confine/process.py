@@ -18,10 +18,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..protocol import Channel
 from .cgroup import Cgroup
 from .isolation import Isolation
 from .limits import Limits
-from .protocol import Channel
 from .scratch import Layout
 from .watchdog import Watchdog
 

@@ -9,7 +9,9 @@ __all__ = ["Limits"]
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits enforced by the grader on a worker (see ``session.py`` for how).
+    """Resource limits enforced by the grader on a worker: memory, disk and processes by the watchdog
+    (``confine/watchdog.py``), the rlimits and the cgroup where the process starts (``confine/process.py``,
+    ``runtime/process_setup.py``), the time of each call by the conversation (``sandbox/conversation.py``).
 
     Attributes:
         memory_mb: memory the student's code may use, summed over the worker and all its descendants. What is

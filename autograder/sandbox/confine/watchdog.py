@@ -4,10 +4,10 @@ It polls every :data:`INTERVAL_S` seconds:
 
 * memory: the *private* resident memory (``RssAnon + RssShmem``) of every process of the worker — the confining
   process (``bwrap``) and everything below it, which under bubblewrap is every process of the sandbox's PID
-  namespace — above the worker's own start-up footprint (see :class:`~autograder.sandbox.limits.Limits`), plus the
-  shared memory it holds without mapping it, counted where it lives: memory files
-  (``memfd_create``) its processes hold open, and what its isolation level finds elsewhere (the sandbox's own
-  ``/dev/shm`` and ``/tmp``, or the files of its uid in the machine's ``/dev/shm``);
+  namespace — above the worker's own start-up footprint (see
+  :class:`~autograder.sandbox.confine.limits.Limits`), plus the shared memory it holds without mapping it,
+  counted where it lives: memory files (``memfd_create``) its processes hold open, and what its isolation level
+  finds elsewhere (the sandbox's own ``/dev/shm`` and ``/tmp``, or the files of its uid in the machine's ``/dev/shm``);
 * processes: how many there are (a fork bomb is also stopped by ``RLIMIT_NPROC`` or a pids cgroup where those
   apply; this count is the backstop that works everywhere);
 * output: the size of the worker's log (stdout and stderr);

@@ -3,7 +3,7 @@
 ``templates/submit.py.tmpl`` is a standard-library-only script that zips an assignment's graded modules (flat,
 deterministic) and warns about missing, unfinished or unparsable ones. It knows no assignment: the module list,
 the assignment name and the zip name come from ``course.yml`` through :func:`render_submit`, and the rendered
-text is what ``assignments/<hw>/submit.py`` must hold (see :mod:`autograder.release.material`).
+text is what ``assignments/<hw>/submit.py`` must hold (see :mod:`autograder.release.authoring.material`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from string import Template
 
-from ..config import Course
-from .errors import ReleaseError
+from ...config import Course
+from ..errors import ReleaseError
 
 __all__ = ["SUBMIT_TEMPLATE", "render_submit", "submission_zip_name", "submit_text"]
 

@@ -77,7 +77,7 @@ def bwrap_problem(executable: str | None = None) -> str | None:
     root = os.geteuid() == 0
     command = [binary, *_namespaces(root), *(_root_caps() if root else []), "--ro-bind", "/", "/", "--proc", "/proc",
                "--dev", "/dev", "--"]
-    switch = _SWITCH_PROBE.format(path=str(Path(__file__).with_name("process_setup.py")))
+    switch = _SWITCH_PROBE.format(path=str(Path(__file__).resolve().parent.parent / "runtime" / "process_setup.py"))
     command += [sys.executable, "-s", "-P", "-c", switch] if root else ["/bin/true"]
     try:
         probe = subprocess.run(command, capture_output=True, timeout=30, cwd="/")

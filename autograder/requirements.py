@@ -12,12 +12,14 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import ReleaseError
-
-__all__ = ["canonical", "import_names", "read_constraints", "student_requirements"]
+__all__ = ["RequirementsError", "canonical", "import_names", "read_constraints", "student_requirements"]
 
 _NAME = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
 _PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*(?P<version>[^\s;#]+)")
+
+
+class RequirementsError(ValueError):
+    """The student's requirements cannot be written: a package is not pinned, or none is listed."""
 
 
 def canonical(name: str) -> str:
@@ -48,11 +50,11 @@ def student_requirements(constraints: Path, assignment: str, packages: Sequence[
     ``course.yml``), each pinned as in ``constraints``."""
     pins = read_constraints(constraints)
     if not packages:
-        raise ReleaseError(f"assignments.{assignment}.requirements in course.yml lists no package; the student's "
+        raise RequirementsError(f"assignments.{assignment}.requirements in course.yml lists no package; the student's "
                            "requirements.txt needs the packages the handout imports")
     missing = [name for name in packages if canonical(name) not in pins]
     if missing:
-        raise ReleaseError(f"{constraints} pins no version of {', '.join(missing)}; "
+        raise RequirementsError(f"{constraints} pins no version of {', '.join(missing)}; "
                            "the student's requirements.txt must pin every package")
     lines = [f"# {assignment}: the packages the notebook, the modules and the public checks need.",
              "# Install them with:  pip install -r requirements.txt",

@@ -9,31 +9,24 @@ deterministic, so that the generated notebook can be committed and a test can ch
 * nbformat 4.5, cell ids numbered in order (``cell-000``, ...), no execution counts, no outputs;
 * fixed notebook metadata (the ``python3`` kernel; jupytext's own metadata dropped);
 * the points placeholders of markdown cells (``{{ points_table }}``, ``{{ points:<task> }}``) filled from
-  ``course.yml`` (:mod:`autograder.release.points`).
+  ``course.yml`` (:mod:`autograder.release.authoring.points`).
 
 Regenerate a notebook after editing its source with ``autograder starter <hw>`` (all student material) or
-``autograder notebook <hw>``, or::
-
-    python -m autograder.release.notebook assignments/<hw>/notebook_source.py assignments/<hw>/<hw>.ipynb
-
-(``--check`` only compares and exits 1 when the notebook is out of date). The course is the nearest
-``course.yml`` above the source, and the assignment the one whose starter folder holds it.
+``autograder notebook <hw>`` (``--check`` only compares, and exits 1 when the notebook is out of date).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 import nbformat
 
-from ..config import AssignmentConfig, Course, find_course, load_course
-from .errors import ReleaseError
+from ...config import AssignmentConfig, Course, find_course, load_course
+from ..errors import ReleaseError
 from .points import fill_placeholders
 
 __all__ = ["NOTEBOOK_METADATA", "NOTEBOOK_SOURCE", "assignment_of", "build_notebook", "notebook_from_percent",
-           "render_notebook", "write_notebook", "main"]
+           "render_notebook", "write_notebook"]
 
 NOTEBOOK_SOURCE = "notebook_source.py"
 
@@ -131,33 +124,3 @@ def write_notebook(source_path: Path, out_path: Path, course: Course | None = No
     config = course.assignment(assignment)
     nb = notebook_from_percent(Path(source_path).read_text(encoding="utf-8"), config)
     Path(out_path).write_text(render_notebook(nb), encoding="utf-8", newline="\n")
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m autograder.release.notebook SOURCE OUT [--check]``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m autograder.release.notebook", description="Generate a notebook from a percent script."
-    )
-    parser.add_argument("source", type=Path, help="the percent-format script, e.g. assignments/<hw>/notebook_source.py")
-    parser.add_argument("out", type=Path, help="the notebook to write, e.g. assignments/<hw>/<hw>.ipynb")
-    parser.add_argument("--check", action="store_true", help="do not write; exit 1 if OUT is missing or out of date")
-    args = parser.parse_args(argv)
-
-    if args.check:
-        course, assignment = assignment_of(args.source)
-        config = course.assignment(assignment)
-        expected = render_notebook(notebook_from_percent(args.source.read_text(encoding="utf-8"), config))
-        actual = args.out.read_text(encoding="utf-8") if args.out.is_file() else None
-        if actual != expected:
-            print(f"{args.out} is out of date; regenerate it with: autograder starter {assignment}", file=sys.stderr)
-            return 1
-        print(f"{args.out} is up to date")
-        return 0
-
-    write_notebook(args.source, args.out)
-    print(f"wrote {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -3,7 +3,7 @@
 ``auto`` tries, in order: ``bwrap`` (bubblewrap installed and able to create its namespaces), ``user`` (the grader
 runs as root and an unprivileged user can run the interpreter), ``none`` (development only, and never for a grader
 run by root: then nothing confines student code and the run is refused, saying what to change). Asking for a level
-by name gets exactly that level or an :class:`~autograder.sandbox.isolation.IsolationError` that says why not.
+by name gets exactly that level or an :class:`~autograder.sandbox.confine.isolation.IsolationError` that says why not.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def choose_isolation(level: str = "auto", *, run_as: str | None = None, hidden: 
     """The isolation level to grade with.
 
     Args:
-        level: ``"auto"`` or one of :data:`~autograder.sandbox.isolation.LEVELS`.
+        level: ``"auto"`` or one of :data:`~autograder.sandbox.confine.isolation.LEVELS`.
         run_as: the unprivileged user student code runs as when the grader is root (``bwrap`` and ``user``);
             chosen automatically when ``None`` (see :func:`~.user.worker_user`).
         hidden: files and folders inside installed packages that hold course answers (hidden under ``bwrap``).

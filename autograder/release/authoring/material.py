@@ -5,11 +5,11 @@ generated ones are committed, so that a reviewer sees what students get, and mus
 from their sources and ``course.yml``:
 
 * ``<hw>.ipynb``, from ``notebook_source.py`` (jupytext percent format), its points placeholders filled
-  (:mod:`autograder.release.notebook`);
+  (:mod:`autograder.release.authoring.notebook`);
 * ``submit.py``, from the engine's one template, with the assignment's modules and zip name
-  (:mod:`autograder.release.submit_script`);
+  (:mod:`autograder.release.authoring.submit_script`);
 * the points table of ``README.md``, between ``<!-- BEGIN POINTS -->`` and ``<!-- END POINTS -->``
-  (:mod:`autograder.release.points`); the rest of the handout is hand-written.
+  (:mod:`autograder.release.authoring.points`); the rest of the handout is hand-written.
 
 The starter modules are not covered here (they are generated from the solutions elsewhere), nor the public checks
 (hand-written). :func:`write_student_material` rewrites what is out of date; :func:`stale_student_material`
@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Course
-from ..results.atomic import write_if_changed
-from .errors import ReleaseError
+from ...config import Course
+from ...results.atomic import write_if_changed
+from ..errors import ReleaseError
 from .notebook import NOTEBOOK_SOURCE, build_notebook
 from .points import fill_points_region
 from .submit_script import render_submit
