@@ -139,7 +139,7 @@ def test_forged_results_are_ignored(graded: Path) -> None:
 
 def test_oversized_module_is_not_graded(graded: Path) -> None:
     record = json.loads((graded / "bloated" / "grading.json").read_text())
-    assert {c["status"] for c in record["checks"]} == {"error"}
+    assert {(c["status"], c["cause"]) for c in record["checks"]} == {("error", "refused_module")}
     assert all(c["message"] == "calc.py is 78 KiB, over the 64 KiB limit for a module" for c in record["checks"])
     assert record["flags"] == ["calc.py is 78 KiB, over the 64 KiB limit for a module: not graded"]
     assert record["device"] == "", "no worker is started for a submission with nothing to grade"
@@ -159,9 +159,11 @@ def test_large_literal_is_flagged_and_still_graded(graded: Path) -> None:
 def test_bad_submissions_do_not_stop_the_batch(graded: Path) -> None:
     rows = {row["id"]: row for row in csv.DictReader((graded / "grades.csv").open())}
     assert set(rows) == set(SUBMISSIONS) | {"empty", "broken"}
-    assert rows["empty"]["status"] == "invalid" and rows["broken"]["status"] == "invalid"
-    assert rows["good"]["total"] == "4" and rows["good"]["calc"] == "4"
-    assert list(rows["good"]) == ["id", "calc", "total", "status", "seconds", "isolation", "sandbox_uid", "flags"]
+    assert (rows["empty"]["status"], rows["empty"]["cause"]) == ("invalid", "missing_module")
+    assert (rows["broken"]["status"], rows["broken"]["cause"]) == ("invalid", "bad_submission")
+    assert rows["good"]["total"] == "4" and rows["good"]["calc"] == "4" and rows["good"]["cause"] == ""
+    assert list(rows["good"]) == ["id", "calc", "total", "status", "cause", "seconds", "isolation", "sandbox_uid",
+                                  "flags"]
     assert rows["good"]["flags"] == ""
     levels = {row["isolation"] for sid, row in rows.items() if row["status"] != "invalid" and sid != "bloated"}
     assert len(levels) == 1 and levels <= {"bwrap", "user", "none"}, "one level, in force for every worker"

@@ -66,7 +66,8 @@ def test_python_m_autograder_help_stays_light() -> None:
 
 def test_the_grade_command_path_imports_no_heavy_library_before_the_checks() -> None:
     """What ``grade`` imports before it loads an assignment's checks and data: the engine only."""
-    probe = ("import json, sys\nimport autograder.grading.cli, autograder.grading.grader\n"
+    probe = ("import json, sys\nimport autograder.commands.grade, autograder.grading.batch, autograder.grading.grader, "
+             "autograder.grading.submissions, autograder.results.summary\n"
              "print(json.dumps(sorted(name.split('.')[0] for name in sys.modules)))")
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grading.batch import save_result
-from autograder.results import CheckResult, SubmissionResult, load_record_key
+from autograder.results import Cause, CheckResult, Status, SubmissionResult, SubmissionStatus, load_record_key
 from autograder.results.canvas import COLUMNS, render_canvas, write_canvas
 from autograder.results.diff import diff_batches
 from autograder.results.report import render_report
@@ -40,17 +40,21 @@ def record_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[byte
     yield load_record_key()
 
 
-def submission(sid: str, statuses: tuple[str, str, str], seconds: float = 1.0, status: str = "graded",
+def submission(sid: str, statuses: tuple[str, str, str], seconds: float = 1.0,
+               status: SubmissionStatus = SubmissionStatus.GRADED, cause: Cause | None = None,
                message: str = "", flags: list[str] | None = None) -> SubmissionResult:
+    """A record; a check's status alone gives its cause, but ``"missing"`` (an error whose cause is a missing
+    module) and the checks of a submission not graded, which take the submission's cause."""
     checks = []
     for (cid, task, points), st in zip(CHECKS, statuses, strict=True):
         check_message = {"error": "ValueError: nope", "grader_error": "the check itself failed: KeyError"}.get(st, "")
+        check_cause = cause
         if st == "missing":
-            st, check_message = "error", "m.py is missing from your submission"
-        checks.append(CheckResult(cid, task, cid, points, points if st == "passed" else 0.0, st, check_message,
-                                  seconds=seconds / 3))
+            st, check_cause, check_message = Status.ERROR, Cause.MISSING_MODULE, "a message in any words"
+        checks.append(CheckResult(cid, task, cid, points, points if st == "passed" else 0.0, Status(st),
+                                  check_message, seconds=seconds / 3, cause=check_cause))
     return SubmissionResult(sid, "hw", "smoke", checks, seconds=seconds, status=status, message=message,
-                            isolation="bwrap", flags=flags or [])
+                            isolation="bwrap", flags=flags or [], cause=cause)
 
 
 def planted(hostile: str = HOSTILE) -> list[SubmissionResult]:
@@ -61,10 +65,10 @@ def planted(hostile: str = HOSTILE) -> list[SubmissionResult]:
         submission("carol", ("passed", "failed", "passed"), seconds=3.0),
         submission(hostile, ("timeout", "crashed", "error"), seconds=30.0, flags=["big literal <b>"]),
         submission("dave", ("passed", "grader_error", "missing"), seconds=1.0),
-        submission("empty", ("error", "error", "error"), seconds=0.0, status="invalid",
-                   message="no student module found in the submission (expected m.py)"),
-        submission("oops", ("error", "error", "error"), seconds=0.0, status="invalid",
-                   message="the grader could not grade this submission: RuntimeError()"),
+        submission("empty", ("error", "error", "error"), seconds=0.0, status=SubmissionStatus.INVALID,
+                   cause=Cause.MISSING_MODULE, message="no student module found in the submission (expected m.py)"),
+        submission("oops", ("grader_error",) * 3, seconds=0.0, status=SubmissionStatus.GRADER_ERROR,
+                   cause=Cause.GRADER_FAILED, message="the grader could not grade this submission: RuntimeError()"),
     ]
 
 
@@ -84,18 +88,17 @@ def test_summary_figures(tmp_path: Path) -> None:
     assert (scores["min"], scores["max"]) == (0.0, 4.0)
     assert scores["histogram"] == {"edges": [0.0, 1.0, 2.0, 3.0, 4.0], "counts": [3, 0, 1, 3]}
     assert s["checks"]["t1.a"]["passed"] == 4 and s["checks"]["t1.a"]["pass_rate"] == pytest.approx(4 / 7)
-    assert s["checks"]["t1.b"]["statuses"] == {"passed": 2, "failed": 1, "crashed": 1, "grader_error": 1,
-                                               "error": 2}
+    assert s["checks"]["t1.b"]["statuses"] == {"passed": 2, "failed": 1, "crashed": 1, "grader_error": 2,
+                                               "error": 1}
     assert s["tasks"]["t1"]["pass_rate"] == pytest.approx(2 / 7) and s["tasks"]["t1"]["max_score"] == 3.0
     assert s["tasks"]["t2"]["mean"] == pytest.approx(3 / 7)
     assert s["check_seconds"]["max"] == pytest.approx(10.0)  # invalid submissions' checks did not run
     assert [x["id"] for x in s["slowest"]][:2] == [HOSTILE, "bob"]
-    f = s["failures"]
-    assert f["wrong_answer"] == {"checks": 1, "submissions": 1}
-    assert f["timeout"] == {"checks": 1, "submissions": 1} and f["crash"] == {"checks": 1, "submissions": 1}
-    assert f["error"] == {"checks": 1, "submissions": 1}
-    assert f["missing_module"] == {"checks": 4, "submissions": 2}  # dave's t2.c, and every check of "empty"
-    assert f["budget_exhausted"] == {"checks": 0, "submissions": 0}
+    f = {cause: (counts["checks"], counts["submissions"]) for cause, counts in s["failures"].items()}
+    assert f == {"wrong_answer": (1, 1), "timeout": (1, 1), "crash": (1, 1), "student_error": (1, 1),
+                 "missing_module": (4, 2),  # dave's t2.c, and every check of "empty"
+                 "check_bug": (1, 1), "grader_failed": (3, 1), "refused_module": (0, 0), "bad_submission": (0, 0),
+                 "limit": (0, 0), "budget": (0, 0)}
     assert {(g["id"], g["check"]) for g in s["grader_errors"]} == {("dave", "t1.b"), ("oops", "")}
     assert [x["id"] for x in s["invalid"]] == ["empty", "oops"]
     assert s["flagged"] == [{"id": HOSTILE, "flags": ["big literal <b>"]}]

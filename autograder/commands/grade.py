@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .options import add_assignment, add_isolation, add_profile, course_of, seconds
+from .options import add_assignment, add_isolation, add_profile, assignment_of, choose_for_run, course_of, seconds
 
 HELP = "grade one submission or a whole class"
 
@@ -34,6 +34,67 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..grading.cli import grade_command
+    """Grade every submission found, write the results and the gradebook, show progress and a summary."""
+    import json
+    import sys
+    import tempfile
+    from pathlib import Path
 
-    return grade_command(course_of(args), args)
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from ..grading.batch import BatchOptions, grade_batch
+    from ..grading.grader import load_grader
+    from ..grading.submissions import discover
+    from ..results import SubmissionResult, SubmissionStatus
+    from ..results.outcome import TROUBLE
+    from ..results.summary import SUMMARY, summary_table
+
+    course = course_of(args)
+    tasks = [t for t in args.tasks.split(",") if t]
+    grader = load_grader(course, assignment_of(course, args), args.profile, tasks=tasks or None,
+                         reference_cache=not args.no_reference_cache)
+    console = Console(stderr=True)
+    isolation = choose_for_run(args, console)
+    with tempfile.TemporaryDirectory(prefix="autograder-unzip-") as workdir:
+        submissions = discover([Path(p) for p in args.submissions], grader.config.modules, Path(workdir))
+        options = BatchOptions(out=Path(args.out), jobs=args.jobs, gpus=[g for g in args.gpus.split(",") if g],
+                               per_gpu=args.per_gpu, regrade=args.regrade, run_as=args.run_as, threads=args.threads,
+                               budget_s=args.budget, isolation=isolation,
+                               canvas=grader.config.title if args.canvas else None)
+        problems = 0
+        columns = (TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[problems]} problems"), TimeElapsedColumn(), TextColumn("ETA"),
+                   TimeRemainingColumn())
+        with Progress(*columns, console=console, transient=False, disable=args.quiet) as progress:
+            bar = progress.add_task("grading", total=len(submissions), problems=0)
+
+            def done(result: SubmissionResult, cached: bool) -> None:
+                nonlocal problems
+                if result.status != SubmissionStatus.GRADED or any(c.status in TROUBLE for c in result.checks):
+                    problems += 1
+                note = " (unchanged, kept)" if cached else f" in {result.seconds:.0f} s"
+                why = f": {result.cause}" if result.cause else ""
+                if not args.quiet:
+                    progress.console.print(escape(f"{result.submission_id}: {result.score:g}/{result.max_score:g}"
+                                                  f" [{result.status}{why}]{note}"))  # ids and [status] are not markup
+                progress.update(bar, advance=1, problems=problems)
+
+            grade_batch(grader, submissions, options, on_done=done)
+    summary = json.loads((options.out / SUMMARY).read_text(encoding="utf-8"))
+    if not args.quiet:
+        console.print(summary_table(summary))
+        extra = ", canvas.csv" if args.canvas else ""
+        console.print(f"results in {options.out}/ (grades.csv, summary.json, report.html{extra}, <id>/results.json, "
+                      f"<id>/feedback.html and .md)")
+    if args.json:
+        sys.stdout.write(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
+    return 0

@@ -6,7 +6,10 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ..config import Course
+    from ..sandbox import Isolation
 
 
 def course_of(args: argparse.Namespace) -> Course:
@@ -62,3 +65,21 @@ def add_isolation(parser: argparse.ArgumentParser) -> None:
                              "(bubblewrap), user (an unprivileged user; needs root), none (development only)")
     parser.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap")
     parser.add_argument("--run-as", help="run student code as this unprivileged user (grader must be root)")
+
+
+def choose_for_run(args: argparse.Namespace, console: Console) -> Isolation:
+    """The isolation level of this run (``--isolation``, ``--require-sandbox``, ``--run-as``), announced once."""
+    from ..data.registry import hidden_paths
+    from ..sandbox import IsolationError, choose_isolation
+
+    level = args.isolation
+    if args.require_sandbox:
+        if level not in ("auto", "bwrap"):
+            raise IsolationError(f"--require-sandbox grades only under bwrap, but --isolation {level} was given")
+        level = "bwrap"
+    isolation = choose_isolation(level, run_as=args.run_as, hidden=hidden_paths())
+    if isolation.name == "none":
+        console.print(f"[bold red]WARNING: isolation {isolation.describe()}[/]")
+    else:
+        console.print(f"isolation {isolation.describe()}")
+    return isolation

@@ -5,7 +5,8 @@
 - A second run skips submissions whose content and grader version are unchanged (``regrade`` forces),
   trusting only ``grading.json`` records whose MAC verifies (:mod:`autograder.results.integrity`); a record
   that fails verification is regraded if its submission is in the run, else left out of ``grades.csv``.
-- One broken submission never stops the batch: it gets a result with status ``invalid``.
+- One broken submission never stops the batch: it gets a result with status ``invalid`` (the student's mistake) or
+  ``grader_error`` (the grader's failure), and its cause.
 - ``OUT/summary.json`` (:mod:`autograder.results.summary`) is rewritten with ``grades.csv``; at the end come
   ``OUT/report.html`` and, with ``canvas``, ``OUT/canvas.csv``, all from the same records as ``grades.csv``.
 - Reference figures the judge computed are saved to the grader's reference cache as soon as a submission that
@@ -42,7 +43,7 @@ from ..results.report import write_report
 from ..results.summary import build_summary, write_summary
 from ..sandbox.confine.isolation import Isolation
 from .grader import Grader
-from .runner import Cancellation, PreparedSubmission, failed_result, grade_prepared, prepare_submission
+from .runner import Cancellation, PreparedSubmission, grade_prepared, grader_failed, prepare_submission
 from .submissions import Submission
 
 log = logging.getLogger(__name__)
@@ -242,7 +243,7 @@ def _run_jobs(grader: Grader, todo: Sequence[Submission], options: BatchOptions,
                                       warm=True)
         except Exception as exc:  # one submission must never stop the batch
             log.exception("preparing %s failed", submission.id)
-            return failed_result(grader, submission, f"the grader could not grade this submission: {exc!r}")
+            return grader_failed(grader, submission, exc)
 
     def grade(item: PreparedSubmission | SubmissionResult) -> SubmissionResult:
         if isinstance(item, SubmissionResult):
@@ -252,7 +253,7 @@ def _run_jobs(grader: Grader, todo: Sequence[Submission], options: BatchOptions,
                                   drawing=drawing)
         except Exception as exc:  # one submission must never stop the batch
             log.exception("grading %s failed", item.submission.id)
-            return failed_result(grader, item.submission, f"the grader could not grade this submission: {exc!r}")
+            return grader_failed(grader, item.submission, exc)
 
     def job() -> None:
         following: PreparedSubmission | SubmissionResult | None = None

@@ -21,13 +21,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from ..checks import CheckFailed, CheckSpec, Context
 from ..checks.context import CheckAbandoned
-from ..results import CheckResult, RenderedFigure, SubmissionResult
+from ..results import Cause, CheckResult, RenderedFigure, Status, SubmissionResult, SubmissionStatus
 from ..results.drawing import draw_into
 from ..results.figure_process import FigureProcess
 from ..results.figure_queue import FigureQueue
+from ..results.outcome import GRADER_SIDE
 from ..sandbox import (
     LimitExceeded,
     Limits,
@@ -110,7 +112,7 @@ def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: di
                   file_bytes=grader.file_bytes(spec), meter=budget.run if budget is not None else None, show=show)
     start = time.monotonic()
     if thread is None:
-        status, message, extra_output = _outcome(spec, ctx)
+        outcome = _outcome(spec, ctx)
     else:
         limit = grader.config.limits.judge_s
         outcome = thread.run(lambda: _outcome(spec, ctx), lambda: ctx.judge_seconds(start), limit)
@@ -118,44 +120,56 @@ def run_check(grader: Grader, spec: CheckSpec, worker: WorkerSession, shared: di
             ctx.abandon()
             log.warning("check %s: the judge's own code ran past %g s; abandoned", spec.id, limit)
             _fresh_worker(worker)
-            outcome = ("timeout", f"the judge's own work on this check did not finish within {limit:g} s (a file it "
-                                  "had to read, or a comparison, took too long)", "")
-        status, message, extra_output = outcome
-    output = "\n".join([*ctx.outputs, extra_output]).strip("\n")
+            outcome = _Outcome(Status.TIMEOUT, Cause.TIMEOUT, f"the judge's own work on this check did not finish "
+                               f"within {limit:g} s (a file it had to read, or a comparison, took too long)")
+    output = "\n".join([*ctx.outputs, outcome.output]).strip("\n")
     notes = [cap(note, NOTE_BYTES) for note in ctx.notes[:MAX_NOTES]]
     if len(ctx.notes) > MAX_NOTES:
         notes.append(f"[... {len(ctx.notes) - MAX_NOTES} more notes left out ...]")
     return CheckResult(
         id=spec.id, task=spec.task, title=spec.title, max_score=points,
-        score=points if status == "passed" else 0.0, status=status, message=cap(message, TEXT_BYTES),
+        score=points if outcome.status == Status.PASSED else 0.0, status=outcome.status, cause=outcome.cause,
+        message=cap(outcome.message, TEXT_BYTES),
         output=cap(output, grader.config.limits.output_kb * 1024), notes=notes, figures=dict(ctx.figures),
         seconds=round(time.monotonic() - start, 3), plots=plots if thread is None or not thread.abandoned else [],
         visibility=grader.visibility(spec),
     )
 
 
-def _outcome(spec: CheckSpec, ctx: Context) -> tuple[str, str, str]:
-    """Run the check's code; ``(status, message, the student's output of the failed call)``."""
+class _Outcome(NamedTuple):
+    """How a check ended, set where the failure is caught."""
+
+    status: Status
+    cause: Cause | None
+    message: str = ""
+    output: str = ""  # what the student's code printed in the call that failed
+
+
+def _outcome(spec: CheckSpec, ctx: Context) -> _Outcome:
+    """Run the check's code and say how it ended."""
     try:
         spec.fn(ctx)
     except CheckFailed as exc:
-        return "failed", str(exc), ""
+        return _Outcome(Status.FAILED, Cause.WRONG_ANSWER, str(exc))
     except StudentError as exc:
-        return "error", f"{exc}\n{exc.traceback}".rstrip(), exc.output
+        return _Outcome(Status.ERROR, Cause.STUDENT_ERROR, f"{exc}\n{exc.traceback}".rstrip(), exc.output)
     except BudgetExhausted as exc:
-        return "budget_exhausted", str(exc), exc.output
+        return _Outcome(Status.BUDGET_EXHAUSTED, Cause.BUDGET, str(exc), exc.output)
     except WorkerTimeout as exc:
-        return "timeout", f"{exc} (budget per call: {ctx.timeout:g} s)", exc.output
-    except (WorkerCrashed, LimitExceeded, ProtocolError) as exc:
-        return "crashed", str(exc), exc.output
+        return _Outcome(Status.TIMEOUT, Cause.TIMEOUT, f"{exc} (budget per call: {ctx.timeout:g} s)", exc.output)
+    except LimitExceeded as exc:
+        return _Outcome(Status.CRASHED, Cause.LIMIT, str(exc), exc.output)
+    except (WorkerCrashed, ProtocolError) as exc:
+        return _Outcome(Status.CRASHED, Cause.CRASH, str(exc), exc.output)
     except WorkerError as exc:  # any other sandbox failure is still about the student's worker
-        return "crashed", str(exc), exc.output
+        return _Outcome(Status.CRASHED, Cause.CRASH, str(exc), exc.output)
     except CheckAbandoned as exc:  # the judge no longer waits for this check: nobody reads this
-        return "timeout", str(exc), ""
+        return _Outcome(Status.TIMEOUT, Cause.TIMEOUT, str(exc))
     except Exception:  # a bug in a check must not stop the batch; it is reported
         log.exception("check %s raised", spec.id)
-        return "grader_error", "the check itself failed:\n" + traceback.format_exc(limit=6), ""
-    return "passed", "", ""
+        return _Outcome(Status.GRADER_ERROR, Cause.CHECK_BUG,
+                        "the check itself failed:\n" + traceback.format_exc(limit=6))
+    return _Outcome(Status.PASSED, None)
 
 
 def _fresh_worker(worker: WorkerSession) -> None:
@@ -167,16 +181,30 @@ def _fresh_worker(worker: WorkerSession) -> None:
         pass
 
 
-def _not_run(grader: Grader, spec: CheckSpec, status: str, message: str) -> CheckResult:
+def _not_run(grader: Grader, spec: CheckSpec, status: Status, cause: Cause, message: str) -> CheckResult:
     return CheckResult(spec.id, spec.task, spec.title, grader.points(spec), 0.0, status, message,
-                       visibility=grader.visibility(spec))
+                       visibility=grader.visibility(spec), cause=cause)
 
 
-def failed_result(grader: Grader, submission: Submission, message: str, status: str = "invalid") -> SubmissionResult:
-    """A result for a submission that could not be graded: every check listed with zero points."""
+def failed_result(grader: Grader, submission: Submission, message: str, cause: Cause) -> SubmissionResult:
+    """A result for a submission that could not be graded at all: every check listed with zero points.
+
+    ``cause`` says whose failure it is: :attr:`Cause.GRADER_FAILED` makes the submission and its checks a
+    ``grader_error`` (never the student's loss), any other cause (a missing module, an unreadable zip) ``invalid``.
+    """
+    if cause in GRADER_SIDE:
+        status, check_status = SubmissionStatus.GRADER_ERROR, Status.GRADER_ERROR
+    else:
+        status, check_status = SubmissionStatus.INVALID, Status.ERROR
     return SubmissionResult(submission.id, grader.assignment, grader.profile_name,
-                            [_not_run(grader, spec, "error", message) for spec in grader.checks],
-                            status=status, message=message, grader_version=grader.version)
+                            [_not_run(grader, spec, check_status, cause, message) for spec in grader.checks],
+                            status=status, message=message, grader_version=grader.version, cause=cause)
+
+
+def grader_failed(grader: Grader, submission: Submission, exc: BaseException) -> SubmissionResult:
+    """The result of a submission the grader itself could not grade (``exc``: what went wrong on its side)."""
+    return failed_result(grader, submission, f"the grader could not grade this submission: {exc!r}",
+                         Cause.GRADER_FAILED)
 
 
 @dataclass
@@ -269,9 +297,11 @@ def _grade(grader: Grader, prepared: PreparedSubmission, budget_s: float | None,
     start = time.monotonic()
     config, submission, inspection, worker = grader.config, prepared.submission, prepared.inspection, prepared.worker
     if inspection is None:
+        if submission.problem:
+            return failed_result(grader, submission, submission.problem, Cause.BAD_SUBMISSION)
         expected = ", ".join(f"{m}.py" for m in config.modules)
-        return failed_result(grader, submission,
-                             submission.problem or f"no student module found in the submission (expected {expected})")
+        return failed_result(grader, submission, f"no student module found in the submission (expected {expected})",
+                             Cause.MISSING_MODULE)
     if budget_s is None:
         budget_s = config.submission_budget(grader.profile_name)
     budget = SubmissionBudget(None if budget_s is None or budget_s == math.inf else budget_s)
@@ -293,12 +323,13 @@ def _grade(grader: Grader, prepared: PreparedSubmission, budget_s: float | None,
                 break
             module = config.tasks[spec.task].module
             if module in inspection.refused:
-                result.checks.append(_not_run(grader, spec, "error", inspection.refused[module]))
+                result.checks.append(_not_run(grader, spec, Status.ERROR, Cause.REFUSED_MODULE,
+                                              inspection.refused[module]))
             elif worker is None or module not in inspection.accepted:
                 missing = f"{module}.py is missing from your submission"
-                result.checks.append(_not_run(grader, spec, "error", missing))
+                result.checks.append(_not_run(grader, spec, Status.ERROR, Cause.MISSING_MODULE, missing))
             elif budget.exhausted:
-                result.checks.append(_not_run(grader, spec, "budget_exhausted",
+                result.checks.append(_not_run(grader, spec, Status.BUDGET_EXHAUSTED, Cause.BUDGET,
                                               BudgetExhausted.describe(budget.seconds or 0.0)))
             else:
                 result.checks.append(run_check(grader, spec, worker, shared, budget, figures, thread))

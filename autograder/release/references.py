@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..config import ConfigError, Course
+from ..results import SubmissionStatus
 from .datasets import data_problems
 from .errors import ReleaseError
 
@@ -75,7 +76,7 @@ def compute_references(course: Course, assignment: str, profiles: Sequence[str],
         result = grade_submission(grader, Submission("solution", folder, find_modules(folder, config.modules)),
                                   budget_s=math.inf)  # the reference is trusted: no submission budget
         failing = [c for c in result.checks if not c.passed or c.score < c.max_score]
-        if failing or result.status != "graded":
+        if failing or result.status != SubmissionStatus.GRADED:
             lines = [f"{c.id}: {c.status}: {(c.message.strip().splitlines() or [''])[0][:300]}" for c in failing]
             if result.message:
                 lines.insert(0, result.message)

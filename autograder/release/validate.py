@@ -20,7 +20,7 @@ from ..config import Course
 from ..grading.batch import BatchOptions, grade_batch
 from ..grading.grader import load_grader
 from ..grading.submissions import Submission, find_modules
-from ..results import CheckResult, SubmissionResult
+from ..results import Cause, CheckResult, Status, SubmissionResult
 from .public_checks import run_public_check
 
 
@@ -42,7 +42,7 @@ def starter_deviations(result: SubmissionResult) -> list[Deviation]:
 
 
 def _clean_not_implemented(check: CheckResult) -> bool:
-    return check.score == 0 and check.status == "error" and check.message.startswith("NotImplementedError")
+    return check.score == 0 and check.cause == Cause.STUDENT_ERROR and check.message.startswith("NotImplementedError")
 
 
 def _table(title: str, result: SubmissionResult) -> Table:
@@ -50,7 +50,7 @@ def _table(title: str, result: SubmissionResult) -> Table:
     for column in ("check", "points", "status", "seconds", "message"):
         table.add_column(column)
     for c in result.checks:
-        style = "green" if c.passed else ("yellow" if c.status == "error" else "red")
+        style = "green" if c.passed else ("yellow" if c.status == Status.ERROR else "red")
         message = (c.message.splitlines() or [""])[0][:90] or "; ".join(c.notes)[:90]
         table.add_row(c.id, f"{c.score:g}/{c.max_score:g}", f"[{style}]{c.status}[/]", f"{c.seconds:.1f}", message)
     return table

@@ -5,8 +5,9 @@ from .feedback import render_feedback, write_feedback
 from .gradebook import render_gradebook, write_gradebook
 from .gradescope import to_gradescope, write_results_json
 from .integrity import RecordKeyError, load_record_key, sign_record, verify_record
-from .records import STATUSES, CheckResult, RenderedFigure, SubmissionResult
+from .outcome import Cause, Status, SubmissionStatus
+from .records import CheckResult, RenderedFigure, SubmissionResult
 
-__all__ = ["STATUSES", "CheckResult", "RecordKeyError", "RenderedFigure", "SubmissionResult", "load_record_key",
-           "render_feedback", "render_gradebook", "sign_record", "to_gradescope", "verify_record", "write_atomic",
-           "write_feedback", "write_gradebook", "write_results_json"]
+__all__ = ["Cause", "CheckResult", "RecordKeyError", "RenderedFigure", "Status", "SubmissionResult",
+           "SubmissionStatus", "load_record_key", "render_feedback", "render_gradebook", "sign_record",
+           "to_gradescope", "verify_record", "write_atomic", "write_feedback", "write_gradebook", "write_results_json"]

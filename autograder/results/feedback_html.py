@@ -15,7 +15,7 @@ from pathlib import Path
 from .atomic import write_atomic
 from .html import escape, page, table
 from .records import CheckResult, RenderedFigure, SubmissionResult
-from .student_view import STATUS_LABEL, hidden_line, shown_checks, task_maxima, when_shown
+from .student_view import hidden_line, shown_checks, task_maxima, verdict, when_shown
 
 __all__ = ["FEEDBACK_HTML", "check_details", "figure_html", "render_feedback_html", "write_feedback_html"]
 
@@ -33,7 +33,7 @@ def figure_html(plot: RenderedFigure) -> str:
 
 def _verdict(check: CheckResult) -> str:
     css = "pass" if check.passed else "fail"
-    return f'<span class="{css}">{escape(STATUS_LABEL.get(check.status, check.status))}</span>'
+    return f'<span class="{css}">{escape(verdict(check))}</span>'
 
 
 def _anchor(check: CheckResult) -> str:

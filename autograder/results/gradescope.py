@@ -3,7 +3,8 @@
 Gradescope reads: top-level ``score``, ``execution_time`` (seconds, a number), ``output``, ``output_format``,
 ``visibility``, and ``tests``: one entry per check with ``name``, ``number``, ``score``, ``max_score``, ``status``
 ("passed" or "failed"), ``output``, ``output_format`` and ``visibility``. Every check is listed, including those
-that crashed or timed out, so students see the whole picture.
+that crashed or timed out, so students see the whole picture. ``extra_data`` (kept by Gradescope, shown to the
+staff) holds the submission's ``status`` and ``cause``, as the batch's ``grading.json`` does.
 
 - ``visibility`` is the check's, from ``course.yml`` (``visible``, ``hidden``, ``after_due_date``,
   ``after_published``). A ``hidden`` check keeps its name, points and status but none of its details (message,
@@ -27,8 +28,9 @@ from ..sandbox.runtime.output import cap
 from .atomic import write_atomic
 from .feedback_html import check_details
 from .html import escape
+from .outcome import CAUSE_LABEL, Status, SubmissionStatus
 from .records import CheckResult, SubmissionResult
-from .student_view import STATUS_LABEL, check_output
+from .student_view import check_output, verdict
 
 __all__ = ["MAX_RESULTS_BYTES", "check_output", "to_gradescope", "write_results_json"]
 
@@ -40,9 +42,9 @@ _TEXT_CAPS = (16 * 1024, 4 * 1024, 1024, 256)  # the ever shorter cuts of a chec
 
 
 def _html_output(check: CheckResult, with_figures: bool) -> str:
-    verdict = f"<p><strong>{escape(STATUS_LABEL.get(check.status, check.status))}</strong> ({check.seconds:.1f} s)</p>"
+    heading = f"<p><strong>{escape(verdict(check))}</strong> ({check.seconds:.1f} s)</p>"
     left_out = None if with_figures else [f"<p>{escape(_LEFT_OUT)}</p>"]
-    return "\n".join([verdict, *check_details(check, left_out)])
+    return "\n".join([heading, *check_details(check, left_out)])
 
 
 def _test(check: CheckResult, number: str, with_figures: bool) -> dict[str, Any]:
@@ -51,11 +53,11 @@ def _test(check: CheckResult, number: str, with_figures: bool) -> dict[str, Any]
         "number": number,
         "score": round(check.score, 4),
         "max_score": check.max_score,
-        "status": "passed" if check.passed else "failed",
+        "status": Status.PASSED if check.passed else Status.FAILED,  # Gradescope's two words, which are ours
         "visibility": check.visibility,
     }
     if check.hidden:
-        test.update(output=STATUS_LABEL.get(check.status, check.status), output_format="text")
+        test.update(output=verdict(check), output_format="text")
     elif check.plots:
         test.update(output=_html_output(check, with_figures), output_format="html")
     else:
@@ -71,6 +73,8 @@ def to_gradescope(result: SubmissionResult, max_bytes: int = MAX_RESULTS_BYTES) 
         summary += f"\nStudent code ran under isolation level: {result.isolation}"
         if result.sandbox_uid is not None:
             summary += f" (uid {result.sandbox_uid} outside the sandbox)"
+    if result.status != SubmissionStatus.GRADED:
+        summary += f"\nNot graded ({result.status}" + (f": {CAUSE_LABEL[result.cause]})" if result.cause else ")")
     if result.message:
         summary += f"\n{cap(result.message, _TEXT_CAPS[0])}"
     numbered = _numbered(result.checks)
@@ -88,6 +92,7 @@ def to_gradescope(result: SubmissionResult, max_bytes: int = MAX_RESULTS_BYTES) 
             "visibility": "visible",
             "stdout_visibility": "hidden",
             "tests": [_test(_cut(c, limit), number, with_figures[number]) for number, c in numbered],
+            "extra_data": {"status": result.status, "cause": result.cause},  # as in the batch's grading.json
         }
         if len(json.dumps(document, indent=2)) <= max_bytes:
             return document

@@ -1,18 +1,15 @@
-"""What grading produces: one record per check, one per submission (plain dataclasses)."""
+"""What grading produces: one record per check, one per submission (plain dataclasses).
+
+A check's ``status`` and ``cause`` and a submission's ``status`` and ``cause`` come from :mod:`.outcome` (what each
+value means is written there). Records written before causes existed load with :func:`~.outcome.default_cause`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# passed        the check ran and the answer is right
-# failed        the check ran and the answer is wrong (the judge said why)
-# error         the student's code raised (NotImplementedError included)
-# timeout       a call ran past its time budget; the worker was killed
-# crashed       the worker died, broke a limit (memory, output) or spoke out of turn
-# grader_error  the check itself failed: a bug on our side, flagged for the instructor
-# budget_exhausted  the submission's time budget (limits.submission_s) was spent before or during the check
-STATUSES = ("passed", "failed", "error", "timeout", "crashed", "grader_error", "budget_exhausted")
+from .outcome import Cause, Status, SubmissionStatus, default_cause
 
 
 @dataclass
@@ -35,7 +32,7 @@ class CheckResult:
     title: str
     max_score: float
     score: float
-    status: str
+    status: Status
     message: str = ""
     output: str = ""
     notes: list[str] = field(default_factory=list)
@@ -43,6 +40,14 @@ class CheckResult:
     seconds: float = 0.0
     plots: list[RenderedFigure] = field(default_factory=list)  # what the check drew to explain its result
     visibility: str = "visible"  # course.yml's tasks.<t>.checks.<c>.visibility (Gradescope's values)
+    cause: Cause | None = None  # why it did not pass (None: it passed)
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
+        if self.cause:
+            self.cause = Cause(self.cause)
+        elif self.status != Status.PASSED:  # a record written before causes existed
+            self.cause = default_cause(self.status)
 
     @property
     def hidden(self) -> bool:
@@ -51,7 +56,12 @@ class CheckResult:
 
     @property
     def passed(self) -> bool:
-        return self.status == "passed"
+        return self.status == Status.PASSED
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        """A check read back from a record; one written before causes existed gets its status's default cause."""
+        return cls(**{**data, "plots": [RenderedFigure(**p) for p in data.get("plots", [])]})
 
 
 @dataclass
@@ -61,7 +71,7 @@ class SubmissionResult:
     profile: str
     checks: list[CheckResult]
     seconds: float = 0.0
-    status: str = "graded"  # "graded", or "invalid" when no student module could be found
+    status: SubmissionStatus = SubmissionStatus.GRADED
     message: str = ""
     fingerprint: str = ""
     grader_version: str = ""
@@ -70,6 +80,14 @@ class SubmissionResult:
     sandbox_uid: int | None = None  # the uid student code ran as outside the sandbox (None: not run, or an old record)
     flags: list[str] = field(default_factory=list)  # findings a person should look at (e.g. embedded data)
     student_s: float = 0.0  # seconds spent in calls into the student's worker (the submission budget's meter)
+    cause: Cause | None = None  # why nothing was graded (None: graded)
+
+    def __post_init__(self) -> None:
+        self.status = SubmissionStatus(self.status)
+        if self.cause:
+            self.cause = Cause(self.cause)
+        elif self.status != SubmissionStatus.GRADED:  # a record written before causes existed
+            self.cause = Cause.GRADER_FAILED if self.status == SubmissionStatus.GRADER_ERROR else Cause.MISSING_MODULE
 
     @property
     def score(self) -> float:
@@ -90,6 +108,4 @@ class SubmissionResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
-        checks = [CheckResult(**{**c, "plots": [RenderedFigure(**p) for p in c.get("plots", [])]})
-                  for c in data.get("checks", [])]
-        return cls(**{**data, "checks": checks})
+        return cls(**{**data, "checks": [CheckResult.from_dict(c) for c in data.get("checks", [])]})

@@ -15,6 +15,7 @@ from typing import Any
 
 from .atomic import write_atomic
 from .html import escape, page, table
+from .outcome import CAUSE_LABEL, Cause
 
 __all__ = ["REPORT", "histogram_png", "render_report", "write_report"]
 
@@ -56,6 +57,10 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.0f}%"
 
 
+def _cause_label(cause: str | None) -> str:
+    return CAUSE_LABEL[Cause(cause)] if cause in set(Cause) else (cause or "")
+
+
 def render_report(summary: dict[str, Any]) -> str:
     """The whole page as a string (UTF-8 HTML5), from a :func:`~autograder.results.summary.build_summary` dict."""
     s = summary
@@ -84,8 +89,8 @@ def render_report(summary: dict[str, Any]) -> str:
                  escape(", ".join(f"{k} {v}" for k, v in sorted(c["statuses"].items()))), _num(c["seconds_mean"]),
                  _num(c["seconds_max"])] for cid, c in s.get("checks", {}).items()], numeric={2, 3, 5, 6}),
         "<h2>Failures by kind</h2>",
-        table(["kind", "checks", "submissions"],
-               [[escape(kind.replace("_", " ")), str(f["checks"]), str(f["submissions"])]
+        table(["cause", "checks", "submissions"],
+               [[escape(f.get("label", kind.replace("_", " "))), str(f["checks"]), str(f["submissions"])]
                 for kind, f in s.get("failures", {}).items()], numeric={1, 2}),
         "<h2>Grader errors</h2>",
         "<p>Bugs on the grader's side, not the students' fault.</p>" if s.get("grader_errors") else "",
@@ -97,7 +102,9 @@ def render_report(summary: dict[str, Any]) -> str:
                [[escape(x["id"]), _num(x["seconds"], 1), _num(x["score"])] for x in s.get("slowest", [])],
                numeric={1, 2}),
         "<h2>Submissions that could not be graded</h2>",
-        table(["submission", "why"], [[escape(x["id"]), escape(x["message"])] for x in s.get("invalid", [])]),
+        table(["submission", "status", "cause", "why"],
+              [[escape(x["id"]), escape(x.get("status", "invalid")), escape(_cause_label(x.get("cause"))),
+                escape(x["message"])] for x in s.get("invalid", [])]),
         "<h2>Flagged for a person to look at</h2>",
         table(["submission", "flags"],
               [[escape(x["id"]), escape("; ".join(x["flags"]))] for x in s.get("flagged", [])]),

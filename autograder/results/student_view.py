@@ -9,26 +9,26 @@ local pages (which the course hands out when it publishes grades) with a label s
 
 from __future__ import annotations
 
+from .outcome import CAUSE_LABEL, STATUS_LABEL, Status
 from .records import CheckResult, SubmissionResult
 
-__all__ = ["STATUS_LABEL", "check_output", "hidden_line", "shown_checks", "task_maxima", "when_shown"]
-
-STATUS_LABEL = {
-    "passed": "Passed",
-    "failed": "Failed",
-    "error": "Your code raised an error",
-    "timeout": "Timed out",
-    "crashed": "Your code crashed the worker",
-    "grader_error": "Grader error (not your fault: your instructor has been told)",
-    "budget_exhausted": "Not run to the end: your submission used up its time budget",
-}
+__all__ = ["check_output", "hidden_line", "shown_checks", "task_maxima", "verdict", "when_shown"]
 _WHEN = {"after_due_date": "shown on Gradescope after the due date",
          "after_published": "shown on Gradescope once grades are published"}
 
 
+def verdict(check: CheckResult) -> str:
+    """The check's outcome in a student's words: the status, and for a check that did not pass its cause
+    (``Your code raised an error: module missing``)."""
+    label = STATUS_LABEL[check.status]
+    if check.status == Status.PASSED or check.cause is None:
+        return label
+    return f"{label}: {CAUSE_LABEL[check.cause]}"
+
+
 def check_output(result: CheckResult) -> str:
     """The text a student sees for one check: verdict, reason, notes, then their own printed output."""
-    lines = [f"{STATUS_LABEL.get(result.status, result.status)} ({result.seconds:.1f} s)"]
+    lines = [f"{verdict(result)} ({result.seconds:.1f} s)"]
     if result.message:
         lines.append(result.message)
     lines.extend(result.notes)

@@ -11,12 +11,10 @@ records the batch holds (the same ones ``grades.csv`` is built from). It holds:
   task) and ``checks`` (per check: ``passed``/``total``, ``pass_rate``, counts by status, ``seconds_mean`` and
   ``seconds_max``);
 - ``slowest``: the submissions that took longest;
-- ``failures``: by kind, how many checks and how many submissions. Kinds, from the record statuses:
-  ``wrong_answer`` (``failed``), ``error``, ``timeout``, ``crash`` (``crashed``), ``missing_module`` (a check not
-  run because its module is missing or the submission held none: ``error`` checks saying so, and every check of an
-  ``invalid`` submission) and ``budget_exhausted``;
-- ``grader_errors``, apart from the students' failures: checks with status ``grader_error`` and submissions the
-  grader itself could not grade (``invalid`` with the batch's "the grader could not grade" message);
+- ``failures``: by cause (every :class:`~.outcome.Cause`, each with its ``label``), how many checks and how many
+  submissions failed for it; the causes are the records' own, set where each failure was caught;
+- ``grader_errors``, apart from the students' failures: checks whose cause is on the grader's side (a bug in the
+  check) and submissions the grader itself could not grade (status ``grader_error``);
 - ``invalid`` (submissions that could not be graded, with why) and ``flagged`` (findings for a person).
 """
 
@@ -29,34 +27,17 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import write_atomic
-from .records import CheckResult, SubmissionResult
+from .outcome import CAUSE_LABEL, GRADER_SIDE, Cause, Status, SubmissionStatus
+from .records import SubmissionResult
 
-__all__ = ["FAILURE_KINDS", "SUMMARY", "build_summary", "failure_kind", "write_summary"]
+__all__ = ["SUMMARY", "build_summary", "write_summary"]
 
 SUMMARY = "summary.json"
-FAILURE_KINDS = ("wrong_answer", "error", "timeout", "crash", "missing_module", "budget_exhausted")
-_KIND = {"failed": "wrong_answer", "error": "error", "timeout": "timeout", "crashed": "crash",
-         "budget_exhausted": "budget_exhausted"}
-# Messages the runner and the batch write (autograder/grading/runner.py, batch.py): how a missing module and a
-# grader that could not grade a submission at all are told apart from other errors.
-_MISSING = ("is missing from your submission", "no student module found")
-_GRADER_FAILED = "the grader could not grade this submission"
 MESSAGE_CHARS = 300  # messages are cut to this length in the summary
 
 
-def failure_kind(check: CheckResult, submission: SubmissionResult) -> str | None:
-    """The kind of failure of ``check`` (one of :data:`FAILURE_KINDS`), ``"grader_error"``, or ``None`` if passed."""
-    if check.status == "passed":
-        return None
-    if check.status == "grader_error" or _grader_failed(submission):
-        return "grader_error"
-    if submission.status != "graded" or (check.status == "error" and any(m in check.message for m in _MISSING)):
-        return "missing_module"
-    return _KIND.get(check.status, "error")
-
-
 def _grader_failed(submission: SubmissionResult) -> bool:
-    return submission.status != "graded" and submission.message.startswith(_GRADER_FAILED)
+    return submission.status == SubmissionStatus.GRADER_ERROR
 
 
 def _cut(text: str) -> str:
@@ -91,11 +72,11 @@ def build_summary(records: Iterable[SubmissionResult], *, assignment: str = "", 
     top = max((r.max_score for r in results), default=0.0)
     checks: dict[str, dict[str, Any]] = {}
     tasks: dict[str, dict[str, Any]] = {}
-    failures = {kind: {"checks": 0, "submissions": 0} for kind in FAILURE_KINDS}
+    failures = {cause.value: {"label": CAUSE_LABEL[cause], "checks": 0, "submissions": 0} for cause in Cause}
     grader_errors: list[dict[str, str]] = []
     seconds: dict[str, list[float]] = {}
     for r in results:
-        kinds_here: set[str] = set()
+        causes_here: set[Cause] = set()
         task_passed: dict[str, bool] = {}
         for c in r.checks:
             entry = checks.setdefault(c.id, {"task": c.task, "title": c.title, "max_score": c.max_score, "passed": 0,
@@ -103,18 +84,18 @@ def build_summary(records: Iterable[SubmissionResult], *, assignment: str = "", 
             entry["total"] += 1
             entry["passed"] += c.passed
             entry["statuses"][c.status] = entry["statuses"].get(c.status, 0) + 1
-            if r.status == "graded":
+            if r.status == SubmissionStatus.GRADED:
                 seconds.setdefault(c.id, []).append(c.seconds)
             task_passed[c.task] = task_passed.get(c.task, True) and c.passed
             task = tasks.setdefault(c.task, {"max_score": 0.0, "points": 0.0, "passed": 0, "total": 0})
-            kind = failure_kind(c, r)
-            if kind == "grader_error" and not _grader_failed(r):
+            if c.status == Status.PASSED or c.cause is None:
+                continue
+            failures[str(c.cause)]["checks"] += 1
+            causes_here.add(c.cause)
+            if c.cause in GRADER_SIDE and not _grader_failed(r):
                 grader_errors.append({"id": r.submission_id, "check": c.id, "message": _cut(c.message)})
-            elif kind is not None and kind != "grader_error":
-                failures[kind]["checks"] += 1
-                kinds_here.add(kind)
-        for kind in kinds_here:
-            failures[kind]["submissions"] += 1
+        for cause in causes_here:
+            failures[str(cause)]["submissions"] += 1
         if _grader_failed(r):
             grader_errors.append({"id": r.submission_id, "check": "", "message": _cut(r.message)})
         for name, passed in task_passed.items():
@@ -139,8 +120,9 @@ def build_summary(records: Iterable[SubmissionResult], *, assignment: str = "", 
         "isolation": isolation or (max(levels, key=levels.__getitem__) if levels else ""),
         "isolation_levels": levels,
         "submissions": len(results),
-        "graded": sum(r.status == "graded" for r in results),
-        "invalid": [{"id": r.submission_id, "message": _cut(r.message)} for r in results if r.status != "graded"],
+        "graded": sum(r.status == SubmissionStatus.GRADED for r in results),
+        "invalid": [{"id": r.submission_id, "status": str(r.status), "cause": str(r.cause) if r.cause else None,
+                     "message": _cut(r.message)} for r in results if r.status != SubmissionStatus.GRADED],
         "max_score": top,
         "scores": _score_stats([r.score for r in results], top, bins),
         "tasks": tasks,
@@ -179,9 +161,9 @@ def summary_table(summary: dict[str, Any]) -> Any:
     table.add_row("score mean / median", f"{fmt(scores['mean'])} / {fmt(scores['median'])} of "
                                          f"{summary['max_score']:g}")
     table.add_row("score min / max", f"{fmt(scores['min'])} / {fmt(scores['max'])}")
-    for kind, counts in summary["failures"].items():
+    for counts in summary["failures"].values():
         if counts["checks"]:
-            table.add_row(kind.replace("_", " "), f"{counts['checks']} checks in {counts['submissions']} submissions")
+            table.add_row(counts["label"], f"{counts['checks']} checks in {counts['submissions']} submissions")
     if summary["grader_errors"]:
         table.add_row(Text("grader errors", style="bold red"), str(len(summary["grader_errors"])))
     if summary["slowest"]:

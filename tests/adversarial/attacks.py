@@ -27,8 +27,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-NOT_PASSED = frozenset({"failed", "error", "crashed", "timeout", "budget_exhausted"})
-ANY = NOT_PASSED | {"passed"}
+from autograder.results import Status
+
+NOT_PASSED = frozenset({Status.FAILED, Status.ERROR, Status.CRASHED, Status.TIMEOUT, Status.BUDGET_EXHAUSTED})
+ANY = NOT_PASSED | {Status.PASSED}
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "hw2"
@@ -66,7 +68,7 @@ class Attack:
     code: Mapping[str, str] = field(default_factory=dict)
     gains: tuple[str, ...] = ("penguins.is_gentoo",)
     base: str = "penguins"
-    expect: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    expect: Mapping[str, frozenset[Status]] = field(default_factory=dict)
     gaps: Mapping[str, str] = field(default_factory=dict)
     user: bool = True
     slow: bool = False
@@ -74,17 +76,18 @@ class Attack:
     markers: tuple[str, ...] = ()
     zip_slip: bool = False
 
-    def baseline(self) -> dict[str, str]:
+    def baseline(self) -> dict[str, Status]:
         """The status every check gets for an honest submission of this base."""
-        honest = {f"penguins.{c}": "passed" for c in CHECKS["penguins"]}
+        honest = {f"penguins.{c}": Status.PASSED for c in CHECKS["penguins"]}
         if self.base == "penguins":
-            honest.update({f"mnist_mlp.{c}": "error" for c in CHECKS["mnist_mlp"]})  # the starter's NotImplementedError
+            # the starter's NotImplementedError
+            honest.update({f"mnist_mlp.{c}": Status.ERROR for c in CHECKS["mnist_mlp"]})
         else:
-            honest.update({f"mnist_mlp.{c}": "passed" for c in CHECKS["mnist_mlp"]})
-            honest["mnist_mlp.best_config"] = "failed"  # BEST_CONFIG = None
+            honest.update({f"mnist_mlp.{c}": Status.PASSED for c in CHECKS["mnist_mlp"]})
+            honest["mnist_mlp.best_config"] = Status.FAILED  # BEST_CONFIG = None
         return honest
 
-    def allowed(self) -> dict[str, frozenset[str]]:
+    def allowed(self) -> dict[str, frozenset[Status]]:
         """Check id -> the statuses it may end with."""
         allowed = {check: frozenset({status}) for check, status in self.baseline().items()}
         allowed.update({check: NOT_PASSED for check in self.gains})
@@ -92,8 +95,8 @@ class Attack:
         return allowed
 
 
-def everything(statuses: frozenset[str], *,
-               but: Mapping[str, frozenset[str]] | None = None) -> dict[str, frozenset[str]]:
+def everything(statuses: frozenset[Status], *,
+               but: Mapping[str, frozenset[Status]] | None = None) -> dict[str, frozenset[Status]]:
     """Every graded check -> ``statuses`` (except those in ``but``)."""
     return {**{f"{t}.{c}": statuses for t in GRADED_TASKS for c in CHECKS[t]}, **(but or {})}
 
@@ -261,7 +264,7 @@ ATTACKS: list[Attack] = [
     # train loops forever: the submission budget must end it, not the sum of the check timeouts (~10 minutes).
     Attack("infinite-loop", {"mnist_mlp": "def train(model, *args, **kwargs):\n    while True:\n        pass\n"},
            gains=(), base="mnist", slow=True, capped=True, user=False,
-           expect=everything(NOT_PASSED, but={"mnist_mlp.build_mlp": frozenset({"passed"})})),
+           expect=everything(NOT_PASSED, but={"mnist_mlp.build_mlp": frozenset({Status.PASSED})})),
     # every function of two modules sleeps for an hour: the budget must cap the whole submission.
     Attack("sleep-everywhere", {
         "penguins": "\n".join(f"def {f}(*args, **kwargs):\n    _time.sleep(3600)\n" for f in

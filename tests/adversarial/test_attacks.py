@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder.results import Status, SubmissionStatus
+
 from .attacks import ATTACKS, CHECKS, GRADED_TASKS, Attack
 from .conftest import BUDGET_S, HONEST, LEVELS, PEAK_MB, Batches, changes
 
@@ -45,10 +47,10 @@ def test_grader_finishes_and_names_its_isolation(batches: Batches, level: str) -
     assert set(batch.rows) == expected, f"grades.csv rows: missing {sorted(expected - set(batch.rows))}, " \
                                         f"extra {sorted(set(batch.rows) - expected)}"
     wrong = {sid: row.get("isolation") for sid, row in batch.rows.items()
-             if row.get("isolation") != level and row.get("status") != "invalid"}
+             if row.get("isolation") != level and row.get("status") != SubmissionStatus.INVALID}
     assert not wrong, f"grades.csv isolation column should say {level!r}: {wrong}"
     wrong = {sid: record.get("isolation") for sid, record in batch.records.items()
-             if record.get("isolation") != level and record.get("status") != "invalid"}
+             if record.get("isolation") != level and record.get("status") != SubmissionStatus.INVALID}
     assert not wrong, f"grading.json isolation should say {level!r}: {wrong}"
     assert f"isolation {level}:" in batch.log, f"the isolation level in force is not announced:\n{batch.log[:2000]}"
 
@@ -58,7 +60,7 @@ def test_honest_submission_gets_full_marks(batches: Batches, level: str) -> None
     batch = batches.get(level)
     record = batch.records.get(HONEST)
     assert record is not None, f"no grading.json for {HONEST}\n{batch.context()}"
-    lost = [show(c) for c in record["checks"] if c["status"] != "passed" or c["score"] != c["max_score"]]
+    lost = [show(c) for c in record["checks"] if c["status"] != Status.PASSED or c["score"] != c["max_score"]]
     assert not lost, "COLLATERAL: the honest submission lost points:\n" + "\n".join(lost)
     assert {c["id"] for c in record["checks"]} == {f"{t}.{c}" for t in GRADED_TASKS for c in CHECKS[t]}
 
@@ -141,7 +143,7 @@ def test_no_write_to_proc_sys_succeeds(batches: Batches, level: str) -> None:
 @pytest.mark.parametrize("level", LEVELS)
 def test_student_code_never_ran_as_root_outside(batches: Batches, level: str) -> None:
     batch = batches.get(level)
-    uids = {sid: row["sandbox_uid"] for sid, row in batch.rows.items() if row["status"] != "invalid"}
+    uids = {sid: row["sandbox_uid"] for sid, row in batch.rows.items() if row["status"] != SubmissionStatus.INVALID}
     assert uids and all(uid.isdigit() and uid != "0" for uid in uids.values()), f"sandbox uids: {uids}"
     assert all(str(batch.records[sid]["sandbox_uid"]) == uid for sid, uid in uids.items())
     assert " as uid " in batch.log or level == "user", "the isolation line does not say the uid outside"
@@ -160,7 +162,7 @@ def test_attack_gains_nothing(batches: Batches, level: str, attack: Attack, requ
     checks = {c["id"]: c for c in record["checks"]}
 
     holes = [show(checks[g]) for g in attack.gains
-             if g in checks and (checks[g]["status"] == "passed" or checks[g]["score"])]
+             if g in checks and (checks[g]["status"] == Status.PASSED or checks[g]["score"])]
     assert not holes, f"HOLE: {attack.name} gained points at the {level} level:\n" + "\n".join(holes)
     for key in attack.markers:
         path = Path(str(batch.run.paths()[key]))
@@ -168,7 +170,7 @@ def test_attack_gains_nothing(batches: Batches, level: str, attack: Attack, requ
             f"HOLE: {attack.name} created {path} on the host ({path.stat().st_size} bytes: {path.read_bytes()[:80]!r})")
 
     allowed = attack.allowed()
-    if record.get("status") == "invalid" and attack.zip_slip:
+    if record.get("status") == SubmissionStatus.INVALID and attack.zip_slip:
         pass  # refusing the archive outright is a fine answer
     else:
         assert set(checks) == set(allowed), f"{sid}: checks {sorted(checks)}"
@@ -193,10 +195,10 @@ def test_rerun_keeps_records_and_regrades_a_forged_one(batches: Batches) -> None
     genuine = json.loads(path.read_text())
     forged = json.loads(path.read_text())
     for check in forged["checks"]:  # what an escaped daemon would write: full marks
-        check["status"], check["score"] = "passed", check["max_score"]
+        check["status"], check["score"] = Status.PASSED, check["max_score"]
     path.write_text(json.dumps(forged, indent=1))
     others = {sid: (batch.run.out / sid / "grading.json").read_bytes() for sid, record in batch.records.items()
-              if sid != victim and record.get("status") != "invalid"}  # an unreadable zip is never kept
+              if sid != victim and record.get("status") != SubmissionStatus.INVALID}  # an unreadable zip: never kept
 
     report, log = batch.run.grade("rerun")
     assert report["returncode"] == 0, log[-4000:]
