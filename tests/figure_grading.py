@@ -1,28 +1,24 @@
-"""Test support: grade an assignment's reference solution on the smoke profile, recording the plots checks declare.
-
-Used by ``test_check_figures.py`` (HW2) and ``test_check_figures_hw1.py``: only the listed checks run, each
-``Context.figure`` call is recorded (so a test can inspect a figure's data, not only its PNG), and the drawing
-still happens as in a real run.
+"""Test support for the figure tests (``test_check_figures.py``, HW2, and ``test_check_figures_hw1.py``): a view
+of the session's graded reference (tests/conftest.py ``references``: every ``Context.figure`` call is recorded, so
+a test can inspect a figure's data, not only its PNG; the drawing still happens as in a real run), and helpers that
+read a drawn figure's pixels.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-import math
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pytest
 
-from autograder.checks.context import Context
-from autograder.config import Course
-from autograder.grading.grader import Grader, load_grader
-from autograder.grading.runner import grade_submission
-from autograder.grading.submissions import Submission, find_modules
+from autograder.grading.grader import Grader
 from autograder.plots import Plot
 from autograder.results.records import CheckResult, RenderedFigure
+
+if TYPE_CHECKING:
+    from conftest import GradedReference
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -35,27 +31,10 @@ class Graded:
     results: dict[str, CheckResult]
     plots: dict[str, list[Plot]]
 
-
-def grade_reference(course: Course, assignment: str, check_ids: Iterable[str], *,
-                    threads: int | None = None) -> Graded:
-    """Grade ``assignment``'s reference on the smoke profile, running only ``check_ids`` (no time budget)."""
-    wanted = set(check_ids)
-    config = course.assignment(assignment)
-    grader = load_grader(course, assignment, "smoke", tasks=sorted({check_id.split(".", 1)[0] for check_id in wanted}))
-    grader.checks = [spec for spec in grader.checks if spec.id in wanted]
-    plots: dict[str, list[Plot]] = {}
-    draw = Context.figure
-
-    def record(ctx: Context, plot: Plot) -> None:
-        plots.setdefault(ctx.spec.id, []).append(plot)
-        draw(ctx, plot)
-
-    solution = course.path(config.solution)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Context, "figure", record)
-        result = grade_submission(grader, Submission("solution", solution, find_modules(solution, config.modules)),
-                                  budget_s=math.inf, threads=threads)
-    return Graded(grader, {check.id: check for check in result.checks}, plots)
+    @classmethod
+    def of(cls, reference: GradedReference) -> Graded:
+        """The view of a session's graded reference (tests/conftest.py ``references``)."""
+        return cls(reference.grader, {c.id: c for c in reference.result.checks}, reference.plots)
 
 
 def pixels(figure: RenderedFigure) -> np.ndarray:

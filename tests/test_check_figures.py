@@ -1,4 +1,4 @@
-"""The HW2 checks show figures: the reference solution graded on the smoke profile, only the checks that draw one.
+"""The HW2 checks show figures: the reference solution graded on the smoke profile (once per test session).
 
 Every check listed in :data:`FIGURES` must pass and show at least one real PNG (decodable, not a single colour) of
 the kinds listed; the digits ``mnist_mlp.best_config`` shows are captioned with the model's prediction, never the
@@ -17,7 +17,8 @@ from types import ModuleType
 
 import numpy as np
 import pytest
-from figure_grading import PNG_MAGIC, Graded, grade_reference, pixels
+from conftest import References
+from figure_grading import PNG_MAGIC, Graded, pixels
 
 from autograder.checks import load_checks
 from autograder.config import load_course
@@ -45,9 +46,9 @@ pytestmark = pytest.mark.skipif("hw2" not in COURSE.assignments, reason="course.
 
 
 @pytest.fixture(scope="module")
-def graded() -> Graded:
-    # one BLAS thread: the tests' machines are shared, where threaded BLAS is many times slower
-    return grade_reference(COURSE, "hw2", FIGURES, threads=1)
+def graded(references: References) -> Graded:
+    """The session's graded hw2 reference (trained once per session), as the figure tests read it."""
+    return Graded.of(references.get("hw2"))
 
 
 @pytest.mark.slow

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from figure_grading import Graded, grade_reference, pixels
+from conftest import References
+from figure_grading import Graded, pixels
 
 from autograder.config import load_course
 from autograder.plots import Lines, Surface
@@ -31,9 +32,10 @@ pytestmark = [pytest.mark.slow,
 
 
 @pytest.fixture(scope="module")
-def graded() -> Graded:
-    """The result of each check of :data:`FIGURES` on the reference solution, and the plots each declared."""
-    return grade_reference(COURSE, "hw1", FIGURES)
+def graded(references: References) -> Graded:
+    """The result of each check on the reference solution, and the plots each declared (the session's graded
+    hw1 reference)."""
+    return Graded.of(references.get("hw1"))
 
 
 @pytest.mark.parametrize("check_id", sorted(FIGURES))

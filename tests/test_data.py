@@ -7,7 +7,6 @@ shared folder next to the repository, so the tests also run locally. No test dow
 from __future__ import annotations
 
 import ast
-import os
 import shutil
 import subprocess
 import sys
@@ -41,21 +40,9 @@ from autograder.data.fetch import sha256_of
 from autograder.data.temperature import SHA256, TARGET
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
 PACKAGE = REPO / "autograder" / "data"
 
-
-@pytest.fixture(scope="module", autouse=True)
-def offline_data() -> Iterator[Path]:
-    """Make sure AUTOGRADER_DATA names the offline folder for every test of this module."""
-    with pytest.MonkeyPatch.context() as mp:
-        if not os.environ.get("AUTOGRADER_DATA"):
-            if not SHARED.is_dir():
-                pytest.skip(f"no offline data: set AUTOGRADER_DATA or provide {SHARED}")
-            mp.setenv("AUTOGRADER_DATA", str(SHARED))
-        folder = data_dir()
-        assert folder is not None
-        yield folder
+pytestmark = pytest.mark.usefixtures("offline_data")  # these tests read the offline data
 
 
 @pytest.fixture(scope="module")

@@ -8,51 +8,33 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import offline_profile
 
 from autograder.checks import CheckSpec, Context, load_checks
 from autograder.checks.context import NotDeclared
-from autograder.config import ConfigError, Course, load_course, parse_course
+from autograder.config import ConfigError, load_course, parse_course
 from autograder.data import DataError
 from autograder.grading.grader import Grader, load_grader
 
 REPO = ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
 COURSE = load_course(REPO / "course.yml")
 ASSIGNMENTS = COURSE.assignments
 ENGINE_COURSE = REPO / "tests" / "engine_course" / "course.yml"
 GOOD = "def add(a, b):\n    return a + b\n\n\ndef slow():\n    return 'done'\n"
 
-
-@pytest.fixture(scope="module", autouse=True)
-def offline_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """AUTOGRADER_DATA names the offline folder, and records are signed with a test key (not the user's)."""
-    with pytest.MonkeyPatch.context() as mp:
-        if not os.environ.get("AUTOGRADER_DATA"):
-            if not SHARED.is_dir():
-                pytest.skip(f"no offline data: set AUTOGRADER_DATA or provide {SHARED}")
-            mp.setenv("AUTOGRADER_DATA", str(SHARED))
-        mp.setenv("AUTOGRADER_KEY_FILE", str(tmp_path_factory.mktemp("key") / "record.key"))
-        yield
-
-
-def _offline_profile(course: Course, assignment: str) -> str:
-    """The profile tests grade on: ``smoke`` (offline by design) where there is one, else the default."""
-    config = course.assignment(assignment)
-    return "smoke" if "smoke" in config.profiles else config.default_profile
+pytestmark = pytest.mark.usefixtures("offline_data")  # these tests read the offline data
 
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def grader(request: pytest.FixtureRequest) -> Grader:
     """Each assignment on its offline profile, as ``autograder grade`` loads it (data preloaded)."""
-    return load_grader(COURSE, request.param, _offline_profile(COURSE, request.param))
+    return load_grader(COURSE, request.param, offline_profile(COURSE, request.param))
 
 
 def _context(grader: Grader, spec: CheckSpec) -> Context:
@@ -85,7 +67,7 @@ def test_checks_read_only_the_settings_they_declare(grader: Grader) -> None:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_misspelt_params_and_thresholds_are_named_when_the_checks_load(assignment: str) -> None:
-    profile = _offline_profile(COURSE, assignment)
+    profile = offline_profile(COURSE, assignment)
     raw = yaml.safe_load((REPO / "course.yml").read_text(encoding="utf-8"))
     section = raw["assignments"][assignment]["profiles"][profile]
     section.setdefault("params", {})["no_such_param_xyz"] = 1
@@ -117,7 +99,7 @@ def test_a_setting_a_check_needs_must_be_in_every_profile(assignment: str) -> No
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_only_the_selected_tasks_data_is_loaded(assignment: str) -> None:
     config = COURSE.assignment(assignment)
-    profile = _offline_profile(COURSE, assignment)
+    profile = offline_profile(COURSE, assignment)
     for task in config.tasks:
         grader = load_grader(COURSE, assignment, profile, tasks=[task])
         wanted = [name for name in config.profile(profile).data if name in config.tasks[task].data]
@@ -147,7 +129,7 @@ def test_every_offline_profile_of_the_course_loads(assignment: str) -> None:
     from autograder.release.datasets import load_profile_data
 
     config = COURSE.assignment(assignment)
-    assert load_profile_data(config, _offline_profile(COURSE, assignment)) == {}
+    assert load_profile_data(config, offline_profile(COURSE, assignment)) == {}
 
 
 def test_the_pre_download_names_no_data_set() -> None:

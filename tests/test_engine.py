@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -117,8 +118,11 @@ def test_os_exit_crash_fails_only_that_check(graded: Path) -> None:
 def test_huge_output_is_capped(graded: Path) -> None:
     record = json.loads((graded / "huge_output" / "grading.json").read_text())
     assert all(len(c["output"]) <= 4 * 1024 + 200 for c in record["checks"])
-    assert record["checks"][0]["status"] in ("passed", "crashed")
-    assert record["checks"][2]["status"] in ("passed", "crashed")
+    # printing is not a crash: the calls that printed 1 MB still pass, their output cut in the middle, with a marker
+    assert [c["status"] for c in record["checks"]] == ["passed"] * 3
+    for printed in (record["checks"][0], record["checks"][2]):
+        head, cut, tail = re.split(r"\n(\[\.\.\. \d+ bytes cut \.\.\.\])\n", printed["output"])
+        assert head.startswith("spam spam") and tail.endswith("spam ") and len(head) > 1000 and len(tail) > 1000
 
 
 def test_syntax_error_and_raise_are_student_errors(graded: Path) -> None:

@@ -10,10 +10,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import importlib.util
-import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -21,10 +19,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import offline_profile
 
 from autograder.checks import CheckSpec, Context
 from autograder.checks.context import DataNotDeclared
-from autograder.config import ConfigError, Course, load_course, parse_course
+from autograder.config import ConfigError, load_course, parse_course
 from autograder.data import DataError, PenguinTables, Splits
 from autograder.data.fetch import DataFile, sha256_of
 from autograder.data.registry import (
@@ -40,32 +39,16 @@ from autograder.data.registry import (
 from autograder.grading.grader import Grader, load_grader
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
 COURSE = load_course(REPO / "course.yml")
 ASSIGNMENTS = COURSE.assignments
 
-
-def _offline_profile(course: Course, assignment: str) -> str:
-    """The profile tests grade on: ``smoke`` (offline by design) where there is one, else the default."""
-    config = course.assignment(assignment)
-    return "smoke" if "smoke" in config.profiles else config.default_profile
-
-
-@pytest.fixture(scope="module", autouse=True)
-def offline_data() -> Iterator[None]:
-    """Make sure AUTOGRADER_DATA names the offline folder for every test of this module."""
-    with pytest.MonkeyPatch.context() as mp:
-        if not os.environ.get("AUTOGRADER_DATA"):
-            if not SHARED.is_dir():
-                pytest.skip(f"no offline data: set AUTOGRADER_DATA or provide {SHARED}")
-            mp.setenv("AUTOGRADER_DATA", str(SHARED))
-        yield
+pytestmark = pytest.mark.usefixtures("offline_data")  # these tests read the offline data
 
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def grader(request: pytest.FixtureRequest) -> Grader:
     """Each assignment on its offline profile, as ``autograder grade`` loads it (data preloaded)."""
-    return load_grader(COURSE, request.param, _offline_profile(COURSE, request.param))
+    return load_grader(COURSE, request.param, offline_profile(COURSE, request.param))
 
 
 def _package_folder(package: str) -> Path:
@@ -210,7 +193,7 @@ def test_unknown_data_set_and_bad_settings() -> None:
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_loading_the_course_names_the_profile_for_an_unknown_data_set(assignment: str) -> None:
     raw = yaml.safe_load((REPO / "course.yml").read_text(encoding="utf-8"))
-    profile = _offline_profile(COURSE, assignment)
+    profile = offline_profile(COURSE, assignment)
     raw["assignments"][assignment]["profiles"][profile].setdefault("data", {})["weather"] = {}
     with pytest.raises(ConfigError, match=rf"assignments\.{assignment}\.profiles\.{profile}\.data\.weather.*'weather'"):
         parse_course(raw, REPO)
@@ -248,14 +231,14 @@ def test_data_file_names_of_a_new_data_set() -> None:
         DataFile("weather/x.txt", sha256=None, url=None)
 
 
-def test_the_loaders_read_the_files_of_their_entry() -> None:
+def test_the_loaders_read_the_files_of_their_entry(offline_data: Path) -> None:
     """One table per data set: the registry entry's files are the loader module's own table."""
     from autograder.data import mnist, temperature
 
     by_name = {entry.name: entry for entry in DATASETS}
     assert by_name["temperature"].files is temperature.FILES
     assert by_name["mnist"].files is mnist.FILES
-    sums = dict(reversed(line.split()) for line in (SHARED / "SHA256SUMS").read_text().splitlines() if line)
+    sums = dict(reversed(line.split()) for line in (offline_data / "SHA256SUMS").read_text().splitlines() if line)
     for entry in DATASETS:
         for item in entry.files:
             if item.relpath in sums:

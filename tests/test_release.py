@@ -1,9 +1,10 @@
 """``autograder release hw2``: the student zip, the Gradescope bundle, the leak checks, reproducibility.
 
-The release grades the reference solution (smoke profile) to compute ``reference.json``; that takes minutes on
-2 CPU cores, so it is done once for the whole module (``release`` fixture). Tests that plant a leak work on a
-copy of the course in a temporary folder and never grade: the leak checks run before anything is graded.
-The bundle round trip runs the bundle's own ``run_autograder`` twice (solution, starter).
+The release's ``reference.json`` holds the reference figures of the smoke profile; they come from the session's
+graded reference (``references`` in tests/conftest.py: the solution is trained once per test session), and one
+test runs the release's own grading on hw1. Tests that plant a leak work on a copy of the course in a temporary
+folder and never grade: the leak checks run before anything is graded. The bundle round trip runs the bundle's own
+``run_autograder`` twice (solution, which trains again: slow; starter).
 
 CI sets ``AUTOGRADER_DATA=../shared/data``; otherwise the shared folder next to the repository is used.
 """
@@ -19,10 +20,10 @@ import subprocess
 import sys
 import types
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import References
 
 from autograder.cli import main as cli_main
 from autograder.config import Course, load_course
@@ -35,22 +36,10 @@ from autograder.sandbox.confine.bwrap import bwrap_problem
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE_DIR = REPO  # where course.yml, assignments/ and solutions/ are (the package is always the installed one)
-SHARED = REPO.parent / "shared" / "data"
 ASSIGNMENT = "hw2"
 PRECOMPUTED = {"smoke/seed0/fake/figure": [1.0]}  # for builds that must fail before any grading
 
-
-@pytest.fixture(scope="module", autouse=True)
-def offline_data() -> Iterator[None]:
-    """AUTOGRADER_DATA as an absolute path (run_autograder runs in another folder)."""
-    with pytest.MonkeyPatch.context() as mp:
-        value = os.environ.get("AUTOGRADER_DATA")
-        if not value:
-            if not SHARED.is_dir():
-                pytest.skip(f"no offline data: set AUTOGRADER_DATA or provide {SHARED}")
-            value = str(SHARED)
-        mp.setenv("AUTOGRADER_DATA", str(Path(value).resolve()))
-        yield
+pytestmark = pytest.mark.usefixtures("offline_data")  # these tests read the offline data
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +48,29 @@ def course() -> Course:
 
 
 @pytest.fixture(scope="module")
-def release(course: Course, tmp_path_factory: pytest.TempPathFactory) -> Release:
-    """The release, built once with the smoke profile's reference figures (grades the solution: minutes)."""
-    return build_release(course, ASSIGNMENT, tmp_path_factory.mktemp("dist"), profiles="smoke")
+def release(course: Course, references: References, tmp_path_factory: pytest.TempPathFactory) -> Release:
+    """The release, built once with the smoke profile's reference figures: those of the session's graded
+    reference (the solution is trained once per test session, not once more for the release)."""
+    figures = references.get(ASSIGNMENT).reference_figures()
+    return build_release(course, ASSIGNMENT, tmp_path_factory.mktemp("dist"), profiles="smoke", references=figures)
+
+
+def test_the_release_computes_the_reference_figures_by_grading_the_solution(
+        course: Course, references: References, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What ``autograder release`` does without precomputed figures: grade the reference on each profile and keep
+    its figures. Only hw2's trees (its one task with reference figures, and no training) are graded here; they
+    must be those the session's graded reference computed."""
+    from autograder.grading import grader as grader_module
+    from autograder.release.references import compute_references
+
+    load = grader_module.load_grader
+    monkeypatch.setattr(grader_module, "load_grader", lambda *args, **kwargs: load(*args, **kwargs, tasks=["trees"]))
+    lines: list[str] = []
+    figures = compute_references(course, ASSIGNMENT, ["smoke"], echo=lines.append)
+    assert figures and all(key.startswith("smoke/") and "/trees/" in key for key in figures)
+    assert figures == {k: v for k, v in references.get(ASSIGNMENT).reference_figures().items() if k in figures}
+    assert set(figures) == {k for k in references.get(ASSIGNMENT).reference_figures() if "/trees/" in k}
+    assert "grading the reference solution on the 'smoke' profile" in lines[0]
 
 
 def copy_course(tmp: Path) -> Path:
@@ -407,6 +416,7 @@ def run_as() -> dict[str, str]:
     return {}
 
 
+@pytest.mark.slow  # the bundle trains the reference itself: the session's one graded reference cannot stand in
 def test_bundle_round_trip_solution_full_marks(course: Course, release: Release, tmp_path: Path,
                                                run_as: dict[str, str]) -> None:
     results, log = run_bundle(release.bundle_zip, tmp_path / "root", solution(course), course, **run_as)
