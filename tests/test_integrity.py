@@ -101,3 +101,14 @@ def test_load_record_trusts_only_verified_records_in_their_own_folder(tmp_path: 
     (tmp_path / "alice" / "grading.json").write_text("{not json")
     with pytest.raises(UntrustedRecord, match="JSON"):
         load_record(tmp_path / "alice", key)
+
+
+def test_a_signed_record_with_a_status_this_version_does_not_know_is_untrusted_not_a_crash(tmp_path: Path) -> None:
+    """A record written by a later version (a new status or cause) is regraded, never a grader crash."""
+    key = os.urandom(32)
+    record = _result("alice").to_dict()
+    record["checks"][0]["status"] = "a_status_from_the_future"
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "grading.json").write_text(json.dumps(sign_record(record, key)))
+    with pytest.raises(UntrustedRecord, match="malformed"):
+        load_record(tmp_path / "alice", key)

@@ -90,7 +90,7 @@ def load_record(folder: Path, key: bytes) -> SubmissionResult | None:
         raise UntrustedRecord("missing or wrong MAC")
     try:
         record = SubmissionResult.from_dict(data)
-    except (TypeError, KeyError) as exc:
+    except (TypeError, KeyError, ValueError) as exc:  # ValueError: a status or cause this version does not know
         raise UntrustedRecord(f"malformed ({exc})") from None
     if record.submission_id != folder.name:
         raise UntrustedRecord(f"it is the record of {record.submission_id!r}")
