@@ -15,7 +15,7 @@ from typing import Any
 
 from .atomic import write_atomic
 from .html import escape, page, table
-from .outcome import CAUSE_LABEL, Cause
+from .outcome import CAUSE_LABEL, Cause, SubmissionStatus
 
 __all__ = ["REPORT", "histogram_png", "render_report", "write_report"]
 
@@ -58,6 +58,7 @@ def _pct(value: float | None) -> str:
 
 
 def _cause_label(cause: str | None) -> str:
+    """The label of a summary's cause (a value this version does not know is shown as it is)."""
     return CAUSE_LABEL[Cause(cause)] if cause in set(Cause) else (cause or "")
 
 
@@ -103,8 +104,8 @@ def render_report(summary: dict[str, Any]) -> str:
                numeric={1, 2}),
         "<h2>Submissions that could not be graded</h2>",
         table(["submission", "status", "cause", "why"],
-              [[escape(x["id"]), escape(x.get("status", "invalid")), escape(_cause_label(x.get("cause"))),
-                escape(x["message"])] for x in s.get("invalid", [])]),
+              [[escape(x["id"]), escape(x.get("status", SubmissionStatus.INVALID)),
+                escape(_cause_label(x.get("cause"))), escape(x["message"])] for x in s.get("invalid", [])]),
         "<h2>Flagged for a person to look at</h2>",
         table(["submission", "flags"],
               [[escape(x["id"]), escape("; ".join(x["flags"]))] for x in s.get("flagged", [])]),
