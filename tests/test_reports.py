@@ -47,7 +47,7 @@ def submission(sid: str, statuses: tuple[str, str, str], seconds: float = 1.0,
     module) and the checks of a submission not graded, which take the submission's cause."""
     checks = []
     for (cid, task, points), st in zip(CHECKS, statuses, strict=True):
-        check_message = {"error": "ValueError: nope", "grader_error": "the check itself failed: KeyError"}.get(st, "")
+        check_message = {"error": "ValueError: nope", "grader_error": "KeyError in the check"}.get(st, "")
         check_cause = cause
         if st == "missing":
             st, check_cause, check_message = Status.ERROR, Cause.MISSING_MODULE, "a message in any words"
@@ -66,9 +66,9 @@ def planted(hostile: str = HOSTILE) -> list[SubmissionResult]:
         submission(hostile, ("timeout", "crashed", "error"), seconds=30.0, flags=["big literal <b>"]),
         submission("dave", ("passed", "grader_error", "missing"), seconds=1.0),
         submission("empty", ("error", "error", "error"), seconds=0.0, status=SubmissionStatus.INVALID,
-                   cause=Cause.MISSING_MODULE, message="no student module found in the submission (expected m.py)"),
+                   cause=Cause.MISSING_MODULE, message="nothing to grade here, in any words"),
         submission("oops", ("grader_error",) * 3, seconds=0.0, status=SubmissionStatus.GRADER_ERROR,
-                   cause=Cause.GRADER_FAILED, message="the grader could not grade this submission: RuntimeError()"),
+                   cause=Cause.GRADER_FAILED, message="the grader fell over, in any words"),
     ]
 
 
