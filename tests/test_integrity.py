@@ -12,8 +12,10 @@ import pytest
 
 from autograder.grading.batch import UntrustedRecord, load_record, save_result
 from autograder.results import (
+    Cause,
     CheckResult,
     RecordKeyError,
+    Status,
     SubmissionResult,
     load_record_key,
     sign_record,
@@ -23,7 +25,8 @@ from autograder.results.integrity import MAC_FIELD, default_key_path
 
 
 def _result(sid: str = "alice", score: float = 1.0) -> SubmissionResult:
-    check = CheckResult("calc.add", "calc", "add adds", 2.0, score, "passed" if score else "failed", "msg")
+    check = CheckResult("calc.add", "calc", "add adds", 2.0, score, Status.PASSED if score else Status.FAILED,
+                        "msg")
     return SubmissionResult(sid, "demo", "smoke", [check], seconds=1.5, fingerprint="f" * 64, grader_version="1+abc",
                             isolation="bwrap", flags=["calc.py line 3: a 70 KiB string literal"])
 
@@ -112,3 +115,21 @@ def test_a_signed_record_with_a_status_this_version_does_not_know_is_untrusted_n
     (tmp_path / "alice" / "grading.json").write_text(json.dumps(sign_record(record, key)))
     with pytest.raises(UntrustedRecord, match="malformed"):
         load_record(tmp_path / "alice", key)
+
+
+def test_a_record_signed_before_causes_existed_still_verifies_and_loads_with_default_causes(tmp_path: Path) -> None:
+    """The MAC covers the record as written: an old one (no ``cause`` anywhere) verifies as it is, and loads with
+    each status's default cause (:data:`autograder.results.outcome.DEFAULT_CAUSE`)."""
+    key = os.urandom(32)
+    record = _result("alice", score=0.0).to_dict()
+    del record["cause"]
+    for check in record["checks"]:
+        del check["cause"]
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "grading.json").write_text(json.dumps(sign_record(record, key)))
+    loaded = load_record(tmp_path / "alice", key)
+    assert loaded is not None and loaded.cause is None
+    assert [(c.status, c.cause) for c in loaded.checks] == [(Status.FAILED, Cause.WRONG_ANSWER)]
+    save_result(loaded, tmp_path, key)  # signed again, now with its causes
+    assert json.loads((tmp_path / "alice" / "grading.json").read_text())["checks"][0]["cause"] == "wrong_answer"
+    assert load_record(tmp_path / "alice", key) == loaded
