@@ -10,17 +10,23 @@ import json
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from autograder.checks import CheckFailed
+from autograder.checks.context import CheckAbandoned
 from autograder.cli import main
 from autograder.config import load_course
 from autograder.grading import batch as batch_module
 from autograder.grading import runner as runner_module
 from autograder.grading.batch import BatchOptions, grade_batch
-from autograder.grading.grader import load_grader
-from autograder.grading.submissions import discover
+from autograder.grading.budget import BudgetExhausted
+from autograder.grading.grader import Grader, load_grader
+from autograder.grading.runner import failed_result
+from autograder.grading.submissions import Submission, discover
 from autograder.results import Cause, CheckResult, Status, SubmissionResult, SubmissionStatus
+from autograder.results.feedback import render_feedback
 from autograder.results.feedback_html import render_feedback_html
 from autograder.results.gradebook import render_gradebook
 from autograder.results.gradescope import to_gradescope
@@ -28,7 +34,15 @@ from autograder.results.html import escape
 from autograder.results.outcome import CAUSE_LABEL, DEFAULT_CAUSE, STATUS_LABEL, default_cause
 from autograder.results.report import render_report
 from autograder.results.summary import build_summary
-from autograder.sandbox import choose_isolation
+from autograder.sandbox import (
+    LimitExceeded,
+    ProtocolError,
+    StudentError,
+    WorkerCrashed,
+    WorkerError,
+    WorkerTimeout,
+    choose_isolation,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE_COURSE = ROOT / "tests" / "engine_course" / "course.yml"
@@ -62,9 +76,73 @@ def test_every_cause_reaches_the_summary_and_both_pages_with_its_label(cause: Ca
     assert summary["failures"][cause.value] == {"label": CAUSE_LABEL[cause], "checks": 1, "submissions": 1}
     assert all(f["checks"] == 0 for c, f in summary["failures"].items() if c != cause.value)
     assert escape(CAUSE_LABEL[cause]) in render_report(summary)  # the staff's page
-    page = render_feedback_html(record)  # the student's page
-    assert escape(f"{STATUS_LABEL[STATUS_OF[cause]]}: {CAUSE_LABEL[cause]}") in page
-    assert CAUSE_LABEL[cause] in to_gradescope(record)["tests"][0]["output"]  # Gradescope's
+    verdict = f"{STATUS_LABEL[STATUS_OF[cause]]}: {CAUSE_LABEL[cause]}"
+    assert escape(verdict) in render_feedback_html(record)  # the student's page
+    assert verdict in render_feedback(record)  # its Markdown twin
+    assert verdict in to_gradescope(record)["tests"][0]["output"]  # Gradescope's
+
+
+@pytest.mark.parametrize("cause", list(Cause))
+def test_a_submission_not_graded_names_its_cause_on_gradescope_and_on_the_staff_page(cause: Cause) -> None:
+    status = SubmissionStatus.GRADER_ERROR if cause == Cause.GRADER_FAILED else SubmissionStatus.INVALID
+    record = SubmissionResult("nope", "hw", "smoke", [], status=status, message="in any words", cause=cause)
+    document = to_gradescope(record)
+    assert document["extra_data"] == {"status": status.value, "cause": cause.value}
+    assert json.loads(json.dumps(document))["extra_data"] == {"status": status.value, "cause": cause.value}
+    assert f"Not graded ({status}: {CAUSE_LABEL[cause]})" in document["output"]
+    summary = build_summary([record])
+    assert summary["invalid"] == [{"id": "nope", "status": status.value, "cause": cause.value,
+                                   "message": "in any words"}]
+    assert escape(CAUSE_LABEL[cause]) in render_report(summary)
+
+
+def _raise(exc: BaseException) -> SimpleNamespace:
+    def fn(ctx: object) -> None:
+        raise exc
+    return SimpleNamespace(id="t.c", fn=fn)
+
+
+@pytest.mark.parametrize(("exc", "status", "cause"), [
+    (CheckFailed("expected 3, got 4"), Status.FAILED, Cause.WRONG_ANSWER),
+    (StudentError("ValueError", "no adding today", "Traceback ..."), Status.ERROR, Cause.STUDENT_ERROR),
+    (BudgetExhausted(30.0), Status.BUDGET_EXHAUSTED, Cause.BUDGET),
+    (WorkerTimeout(2.0), Status.TIMEOUT, Cause.TIMEOUT),
+    (LimitExceeded("memory", "1210 MiB > 400 MiB"), Status.CRASHED, Cause.LIMIT),
+    (WorkerCrashed("worker killed by signal SIGSEGV"), Status.CRASHED, Cause.CRASH),
+    (ProtocolError("a forged reply"), Status.CRASHED, Cause.CRASH),
+    (WorkerError("any other failure of the worker"), Status.CRASHED, Cause.CRASH),
+    (CheckAbandoned("the judge stopped waiting"), Status.TIMEOUT, Cause.TIMEOUT),
+    (KeyError("a bug in the check"), Status.GRADER_ERROR, Cause.CHECK_BUG),
+])
+@pytest.mark.parametrize("words", ["as the sandbox says it", "m.py is missing from your submission"])
+def test_the_runner_sets_the_cause_from_what_it_catches_never_from_the_words(
+        exc: Exception, status: Status, cause: Cause, words: str) -> None:
+    exc.args = (words,)  # any message: the class caught decides
+    outcome = runner_module._outcome(_raise(exc), SimpleNamespace(timeout=1.0))  # type: ignore[arg-type]
+    assert (outcome.status, outcome.cause) == (status, cause)
+
+
+def test_a_check_that_passes_has_no_cause() -> None:
+    check = SimpleNamespace(id="t.c", fn=lambda ctx: None)
+    outcome = runner_module._outcome(check, SimpleNamespace(timeout=1.0))  # type: ignore[arg-type]
+    assert (outcome.status, outcome.cause) == (Status.PASSED, None)
+
+
+@pytest.fixture(scope="module")
+def engine_grader() -> Grader:
+    return load_grader(load_course(ENGINE_COURSE), "demo", reference_cache=False)
+
+
+@pytest.mark.parametrize(("cause", "status", "check_status"), [
+    (Cause.MISSING_MODULE, SubmissionStatus.INVALID, Status.ERROR),
+    (Cause.BAD_SUBMISSION, SubmissionStatus.INVALID, Status.ERROR),
+    (Cause.GRADER_FAILED, SubmissionStatus.GRADER_ERROR, Status.GRADER_ERROR),
+])
+def test_a_submission_not_graded_takes_its_status_from_the_cause_it_is_given(
+        engine_grader: Grader, cause: Cause, status: SubmissionStatus, check_status: Status) -> None:
+    result = failed_result(engine_grader, Submission("s", Path("."), {}), "the grader could not grade this", cause)
+    assert (result.status, result.cause) == (status, cause)
+    assert result.checks and {(c.status, c.cause, c.score) for c in result.checks} == {(check_status, cause, 0.0)}
 
 
 def test_rewording_a_message_never_moves_a_submission_between_causes() -> None:
