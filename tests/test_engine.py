@@ -196,7 +196,9 @@ def test_second_run_skips_unchanged_and_regrade_forces(graded: Path, tmp_path: P
     assert (graded / "good" / "grading.json").read_text() != before  # timings differ: it ran again
     (subs / "good" / "calc.py").write_text(GOOD + "\n# changed\n")
     proc = autograder("grade", str(subs), "--assignment", "demo", "--out", str(graded))
-    assert "unchanged" not in proc.stderr
+    assert proc.returncode == 0 and "unchanged" not in proc.stderr  # a changed module is graded again
+    after = json.loads((graded / "good" / "grading.json").read_text())
+    assert after["fingerprint"] != json.loads(before)["fingerprint"]
 
 
 def test_zip_submission_and_exit_codes(tmp_path: Path) -> None:

@@ -56,8 +56,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (root / "class" / name).mkdir(parents=True)
         (root / "class" / name / "calc.py").write_text(source)
     out = root / "out"
-    env = {"AUTOGRADER_KEY_FILE": str(root / "record.key"), "PATH": "/usr/bin:/bin",
-           "MPLCONFIGDIR": str(root / "mpl")}
+    env = {"AUTOGRADER_KEY_FILE": str(root / "record.key"), "AUTOGRADER_CACHE": str(root / "cache"),
+           "PATH": "/usr/bin:/bin", "MPLCONFIGDIR": str(root / "mpl")}
     proc = subprocess.run([sys.executable, "-m", "autograder.cli", "--course", str(COURSE), "grade",
                            str(root / "class"), "--assignment", "fb", "--out", str(out), "--isolation", "auto",
                            "--quiet"], capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
