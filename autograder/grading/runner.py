@@ -33,9 +33,7 @@ from ..results.outcome import GRADER_SIDE
 from ..sandbox import (
     LimitExceeded,
     Limits,
-    ProtocolError,
     StudentError,
-    WorkerCrashed,
     WorkerError,
     WorkerSession,
     WorkerTimeout,
@@ -159,9 +157,7 @@ def _outcome(spec: CheckSpec, ctx: Context) -> _Outcome:
         return _Outcome(Status.TIMEOUT, Cause.TIMEOUT, f"{exc} (budget per call: {ctx.timeout:g} s)", exc.output)
     except LimitExceeded as exc:
         return _Outcome(Status.CRASHED, Cause.LIMIT, str(exc), exc.output)
-    except (WorkerCrashed, ProtocolError) as exc:
-        return _Outcome(Status.CRASHED, Cause.CRASH, str(exc), exc.output)
-    except WorkerError as exc:  # any other sandbox failure is still about the student's worker
+    except WorkerError as exc:  # the worker crashed, spoke out of turn, or any other failure of the student's worker
         return _Outcome(Status.CRASHED, Cause.CRASH, str(exc), exc.output)
     except CheckAbandoned as exc:  # the judge no longer waits for this check: nobody reads this
         return _Outcome(Status.TIMEOUT, Cause.TIMEOUT, str(exc))
