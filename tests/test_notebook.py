@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -24,6 +25,8 @@ import yaml
 from autograder.config import Course, load_course
 from autograder.release.authoring.material import (
     expected_student_material,
+    is_current,
+    notebook_file,
     stale_student_material,
     write_student_material,
 )
@@ -31,7 +34,6 @@ from autograder.release.authoring.notebook import (
     build_notebook,
     notebook_from_percent,
     render_notebook,
-    write_notebook,
 )
 from autograder.release.authoring.points import (
     BEGIN_MARK,
@@ -41,6 +43,7 @@ from autograder.release.authoring.points import (
     points_table,
 )
 from autograder.release.errors import ReleaseError
+from autograder.results.atomic import write_if_changed
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = load_course(REPO / "course.yml")
@@ -75,7 +78,9 @@ def test_committed_notebook_is_generated(assignment: str, tmp_path: Path) -> Non
     committed = (folder / f"{assignment}.ipynb").read_bytes()
     assert committed == build_notebook(COURSE, assignment).encode("utf-8"), (
         f"{assignment}.ipynb differs from what notebook_source.py generates; run `autograder starter {assignment}`")
-    write_notebook(folder / "notebook_source.py", tmp_path / "nb.ipynb")  # what `autograder notebook` calls
+    # what `autograder notebook` writes, here into tmp_path
+    written = replace(notebook_file(COURSE, assignment), path=tmp_path / "nb.ipynb")
+    assert write_if_changed(written.path, written.text) and is_current(written)
     assert (tmp_path / "nb.ipynb").read_bytes() == committed
 
 

@@ -17,18 +17,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..release.authoring.notebook import build_notebook
+    from ..release.authoring.material import is_current, notebook_file
+    from ..results.atomic import write_if_changed
 
     course = course_of(args)
     assignment = assignment_of(course, args)
-    out = course.path(course.assignment(assignment).starter) / f"{assignment}.ipynb"
-    expected = build_notebook(course, assignment)
+    notebook = notebook_file(course, assignment)
     if args.check:
-        if not out.is_file() or out.read_text(encoding="utf-8") != expected:
-            print(f"{out} is out of date; regenerate it with: autograder notebook {assignment}", file=sys.stderr)
+        if not is_current(notebook):
+            print(f"{notebook.path} is out of date; regenerate it with: autograder notebook {assignment}",
+                  file=sys.stderr)
             return 1
-        print(f"{out} is up to date")
+        print(f"{notebook.path} is up to date")
         return 0
-    out.write_text(expected, encoding="utf-8", newline="\n")
-    print(f"wrote {out}")
+    print(f"wrote {notebook.path}" if write_if_changed(notebook.path, notebook.text)
+          else f"{notebook.path} is up to date")
     return 0

@@ -28,7 +28,8 @@ from .notebook import NOTEBOOK_SOURCE, build_notebook
 from .points import fill_points_region
 from .submit_script import render_submit
 
-__all__ = ["GeneratedFile", "README", "expected_student_material", "fix_command", "stale_student_material",
+__all__ = ["GeneratedFile", "README", "expected_student_material", "fix_command", "is_current", "notebook_file",
+           "stale_student_material",
            "write_student_material"]
 
 README = "README.md"
@@ -62,13 +63,24 @@ def expected_student_material(course: Course, assignment: str) -> list[Generated
         raise ReleaseError(f"{readme} is missing: the handout is written by hand, with a points region that "
                            f"`{fix_command(assignment)}` fills")
     return [
-        GeneratedFile(folder / f"{assignment}.ipynb", build_notebook(course, assignment),
-                      f"{NOTEBOOK_SOURCE} and the points in course.yml"),
+        notebook_file(course, assignment),
         GeneratedFile(folder / "submit.py", render_submit(course, assignment),
                       "the engine's submit.py template and the modules in course.yml"),
         GeneratedFile(readme, fill_points_region(readme.read_text(encoding="utf-8"), config, where=str(readme)),
                       "the points in course.yml (its points region)"),
     ]
+
+
+def notebook_file(course: Course, assignment: str) -> GeneratedFile:
+    """The student notebook ``<assignment>.ipynb`` as it must be (what ``autograder notebook`` writes)."""
+    folder = course.path(course.assignment(assignment).starter)
+    return GeneratedFile(folder / f"{assignment}.ipynb", build_notebook(course, assignment),
+                         f"{NOTEBOOK_SOURCE} and the points in course.yml")
+
+
+def is_current(generated: GeneratedFile) -> bool:
+    """Whether the file on disk holds exactly what it must."""
+    return _current(generated.path) == generated.text
 
 
 def _current(path: Path) -> str | None:
@@ -106,8 +118,7 @@ def stale_student_material(course: Course, assignment: str) -> list[str]:
         return [f"the student material of {assignment} cannot be generated: {exc}; fix it, then run `{fix}`"]
     problems: list[str] = []
     for generated in expected:
-        current = _current(generated.path)
-        if current != generated.text:
+        if not is_current(generated):
             try:
                 name = generated.path.relative_to(course.root.resolve()).as_posix()
             except ValueError:

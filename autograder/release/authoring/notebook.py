@@ -17,16 +17,13 @@ Regenerate a notebook after editing its source with ``autograder starter <hw>`` 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import nbformat
 
-from ...config import AssignmentConfig, Course, find_course, load_course
+from ...config import AssignmentConfig, Course
 from ..errors import ReleaseError
 from .points import fill_placeholders
 
-__all__ = ["NOTEBOOK_METADATA", "NOTEBOOK_SOURCE", "assignment_of", "build_notebook", "notebook_from_percent",
-           "render_notebook", "write_notebook"]
+__all__ = ["NOTEBOOK_METADATA", "NOTEBOOK_SOURCE", "build_notebook", "notebook_from_percent", "render_notebook"]
 
 NOTEBOOK_SOURCE = "notebook_source.py"
 
@@ -96,31 +93,3 @@ def build_notebook(course: Course, assignment: str) -> str:
     except ReleaseError as exc:
         raise ReleaseError(f"{source}: {exc}") from None
     return render_notebook(nb)
-
-
-def assignment_of(source_path: Path) -> tuple[Course, str]:
-    """The course (nearest ``course.yml`` above) and the assignment whose starter folder holds ``source_path``.
-
-    Raises:
-        ReleaseError: when no assignment of that course has its starter there.
-    """
-    folder = Path(source_path).resolve().parent
-    course = load_course(find_course(folder))
-    for name, config in course.config.assignments.items():
-        if course.path(config.starter) == folder:
-            return course, name
-    raise ReleaseError(f"no assignment in {course.root / 'course.yml'} has its starter folder at {folder}")
-
-
-def write_notebook(source_path: Path, out_path: Path, course: Course | None = None,
-                   assignment: str | None = None) -> None:
-    """Generate the notebook for the percent script at ``source_path`` and write it to ``out_path`` (UTF-8, LF).
-
-    The points come from ``assignment`` of ``course`` when both are given, else from the assignment that
-    :func:`assignment_of` finds. The same source and course always give byte-for-byte the same file.
-    """
-    if course is None or assignment is None:
-        course, assignment = assignment_of(source_path)
-    config = course.assignment(assignment)
-    nb = notebook_from_percent(Path(source_path).read_text(encoding="utf-8"), config)
-    Path(out_path).write_text(render_notebook(nb), encoding="utf-8", newline="\n")
