@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["CAUSE_LABEL", "DEFAULT_CAUSE", "GRADER_SIDE", "STATUS_LABEL", "TROUBLE", "Cause", "Status",
-           "SubmissionStatus", "default_cause"]
+__all__ = ["CAUSE_LABEL", "DEFAULT_CAUSE", "DEFAULT_SUBMISSION_CAUSE", "GRADER_SIDE", "STATUS_LABEL", "TROUBLE",
+           "Cause", "Status", "SubmissionStatus", "default_cause"]
 
 
 class Status(StrEnum):
@@ -95,6 +95,14 @@ DEFAULT_CAUSE: dict[Status, Cause | None] = {
     Status.GRADER_ERROR: Cause.CHECK_BUG,
 }
 """The cause a record written before causes existed gets, from its status alone."""
+
+
+DEFAULT_SUBMISSION_CAUSE: dict[SubmissionStatus, Cause | None] = {
+    SubmissionStatus.GRADED: None,
+    SubmissionStatus.INVALID: Cause.MISSING_MODULE,
+    SubmissionStatus.GRADER_ERROR: Cause.GRADER_FAILED,
+}
+"""The cause a submission not graded gets when its record was written before causes existed."""
 
 
 def default_cause(status: Status | str) -> Cause | None:

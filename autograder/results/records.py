@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .outcome import Cause, Status, SubmissionStatus, default_cause
+from .outcome import DEFAULT_SUBMISSION_CAUSE, Cause, Status, SubmissionStatus, default_cause
 
 
 @dataclass
@@ -86,8 +86,8 @@ class SubmissionResult:
         self.status = SubmissionStatus(self.status)
         if self.cause:
             self.cause = Cause(self.cause)
-        elif self.status != SubmissionStatus.GRADED:  # a record written before causes existed
-            self.cause = Cause.GRADER_FAILED if self.status == SubmissionStatus.GRADER_ERROR else Cause.MISSING_MODULE
+        else:  # graded, or a record written before causes existed
+            self.cause = DEFAULT_SUBMISSION_CAUSE[self.status]
 
     @property
     def score(self) -> float:
