@@ -50,12 +50,12 @@ def student_requirements(constraints: Path, assignment: str, packages: Sequence[
     ``course.yml``), each pinned as in ``constraints``."""
     pins = read_constraints(constraints)
     if not packages:
-        raise RequirementsError(f"assignments.{assignment}.requirements in course.yml lists no package; the student's "
-                           "requirements.txt needs the packages the handout imports")
+        raise RequirementsError(f"assignments.{assignment}.requirements in course.yml lists no package; the "
+                                "student's requirements.txt needs the packages the handout imports")
     missing = [name for name in packages if canonical(name) not in pins]
     if missing:
         raise RequirementsError(f"{constraints} pins no version of {', '.join(missing)}; "
-                           "the student's requirements.txt must pin every package")
+                                "the student's requirements.txt must pin every package")
     lines = [f"# {assignment}: the packages the notebook, the modules and the public checks need.",
              "# Install them with:  pip install -r requirements.txt",
              "# The versions are those the grader runs with, so your numbers match the grader's."]

@@ -18,12 +18,18 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from autograder.config import Course
 from autograder.sandbox.confine.bwrap import bwrap_problem
 from autograder.sandbox.confine.user import can_run_interpreter, worker_user
+
+if TYPE_CHECKING:  # the session may grade nothing: the grader's modules are imported when a reference is graded
+    from autograder.grading.grader import Grader
+    from autograder.plots import Plot
+    from autograder.results import SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -69,13 +75,13 @@ class GradedReference:
     """An assignment's reference solution graded on its offline profile: the grader (its data and reference
     figures), the result, and the plots each check declared (by check id, in order)."""
 
-    grader: object  # autograder.grading.grader.Grader (imported lazily: the session may not need one)
-    result: object  # autograder.results.SubmissionResult
-    plots: dict[str, list[object]]
+    grader: Grader
+    result: SubmissionResult
+    plots: dict[str, list[Plot]]
 
     def reference_figures(self) -> dict[str, object]:
         """The reference figures the checks computed (``reference.json``'s content for this profile)."""
-        return self.grader.judge.references.as_dict()  # type: ignore[attr-defined]
+        return self.grader.judge.references.as_dict()
 
 
 class References:
@@ -98,12 +104,12 @@ class References:
 
         config = self.course.assignment(assignment)
         grader = load_grader(self.course, assignment, offline_profile(self.course, assignment))
-        plots: dict[str, list[object]] = {}
+        plots: dict[str, list[Plot]] = {}
         show = Context.figure
 
-        def record(ctx: Context, plot: object) -> None:
+        def record(ctx: Context, plot: Plot) -> None:
             plots.setdefault(ctx.spec.id, []).append(plot)
-            show(ctx, plot)  # type: ignore[arg-type]
+            show(ctx, plot)
 
         folder = self.course.path(config.solution)
         with pytest.MonkeyPatch.context() as patch:

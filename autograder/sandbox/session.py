@@ -4,10 +4,11 @@ Student code computes in the worker; the grader only ever receives plain data (v
 :class:`~autograder.sandbox.runtime.codec.Handle` references, and judges it. Nothing from the worker is unpickled
 and the worker's stdout/stderr are never parsed.
 
-Where things are: the scratch folder's layout is :mod:`.scratch`; how a worker is confined, :mod:`.isolation`
-(levels :mod:`.bwrap`, :mod:`.user`, :mod:`.unconfined`, chosen by :mod:`.choose`); starting, watching and
-killing the process, :mod:`.process` (with :mod:`.watchdog` and :mod:`.cgroup`); which worker is current,
-:mod:`.lifecycle`; one request and its reply, :mod:`.conversation`; the pipes, :mod:`.protocol`.
+Where things are: the scratch folder's layout is :mod:`.confine.scratch`; how a worker is confined,
+:mod:`.confine.isolation` (levels :mod:`.confine.bwrap`, :mod:`.confine.user`, :mod:`.confine.unconfined`, chosen
+by :mod:`.confine.choose`); starting, watching and killing the process, :mod:`.confine.process` (with
+:mod:`.confine.watchdog` and :mod:`.confine.cgroup`); which worker is current, :mod:`.lifecycle`; one request and
+its reply, :mod:`.conversation`; the pipes, :mod:`.protocol`; the worker program, :mod:`.runtime.worker`.
 
 Process model: the worker is started lazily on first use, in its own session and process group, with a
 scrubbed environment and stdin from /dev/null. A call writes one JSON request on a pipe and waits (``poll``)
@@ -77,7 +78,7 @@ class WorkerSession:
     Args:
         submission: folder with the student's ``<module>.py`` files.
         modules: module names the grader may call into; only these files are copied into the work dir.
-        scratch: a folder owned by the grader for this session (layout: :mod:`.scratch`).
+        scratch: a folder owned by the grader for this session (layout: :mod:`.confine.scratch`).
         limits: resource limits.
         gpu: value for ``CUDA_VISIBLE_DEVICES`` in the worker (default: inherited if set).
         isolation: how the worker is confined (:func:`~autograder.sandbox.confine.choose.choose_isolation`); default

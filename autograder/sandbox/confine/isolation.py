@@ -14,7 +14,7 @@ Three levels, strongest first (the ``isolation`` column of ``grades.csv`` and th
 =========  =================================================================================================
 
 Every level gets the same resource limits, set inside the worker (``worker.py``: processes, file size, open
-files, no core dumps), the same seccomp filter (:mod:`.seccomp`: no file leases, no user namespaces) with
+files, no core dumps), the same seccomp filter (:mod:`..runtime.seccomp`: no file leases, no user namespaces) with
 ``no_new_privs``, the memory/output/disk/process watchdog (:mod:`.watchdog`) and, where the machine delegates one, a
 cgroup (:mod:`.cgroup`). Under ``bwrap`` and ``user``, student code never runs as uid 0 outside: the worker reports
 the uid it runs as outside in its hello, and a worker whose uid is 0 or not the one its level chose is refused.

@@ -12,7 +12,7 @@ Layout (everything below ``scratch``; existing folders of these names are replac
     scratch/logs/       worker-<n>.log: stdout+stderr of the n-th worker process (grader-owned, handed over as fds)
     scratch/runtime/    copies of the RUNTIME_FILES: worker.py and the modules it imports (grader-owned, read-only)
     scratch/empty/      an empty grader-owned folder, mounted read-only over hidden folders under bubblewrap
-    scratch/judge/      the judge's copies of files the worker wrote (:mod:`.copy_out`): out of every worker's reach
+    scratch/judge/      the judge's copies of files the worker wrote (:mod:`..copy_out`): out of every worker's reach
 
 The four below ``rw`` are the worker's (:meth:`Layout.writable`); the rest the grader's.
 """

@@ -10,7 +10,7 @@ follow it (so a forged header cannot make the reader allocate more than the file
 Arrays are written with ``allow_pickle=False`` and read with ``np.load(..., allow_pickle=False)``.
 
 The worker's side (``map_copy``) maps large files copy-on-write instead of reading them: the same file may be sent
-to many calls (:mod:`.sent`), and the worker's changes to the array stay private to the process and the call. The
+to many calls (:mod:`...sent`), and the worker's changes to the array stay private to the process and the call. The
 grader never maps a file: a worker could truncate it under the mapping.
 """
 
