@@ -46,6 +46,7 @@ from pathlib import Path
 
 from .gpu import gpu_mounts
 from .isolation import Launch
+from .scratch import RUNTIME_SOURCE
 from .user import RunAs, WorkerUids
 from .watchdog import used_bytes
 
@@ -77,7 +78,7 @@ def bwrap_problem(executable: str | None = None) -> str | None:
     root = os.geteuid() == 0
     command = [binary, *_namespaces(root), *(_root_caps() if root else []), "--ro-bind", "/", "/", "--proc", "/proc",
                "--dev", "/dev", "--"]
-    switch = _SWITCH_PROBE.format(path=str(Path(__file__).resolve().parent.parent / "runtime" / "process_setup.py"))
+    switch = _SWITCH_PROBE.format(path=str(RUNTIME_SOURCE / "process_setup.py"))
     command += [sys.executable, "-s", "-P", "-c", switch] if root else ["/bin/true"]
     try:
         probe = subprocess.run(command, capture_output=True, timeout=30, cwd="/")

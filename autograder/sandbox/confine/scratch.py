@@ -29,11 +29,13 @@ from pathlib import Path
 from .limits import Limits
 from .mounts import mount_tmpfs, unmount
 
-__all__ = ["RUNTIME_FILES", "Layout", "check_reachable", "clear_folder"]
+__all__ = ["RUNTIME_FILES", "RUNTIME_SOURCE", "Layout", "check_reachable", "clear_folder"]
 
 RUNTIME_FILES = ("worker.py", "codec.py", "wire.py", "exchange.py", "arrays.py", "output.py", "process_setup.py",
                  "seccomp.py")
 """The worker program and the modules it imports (standard library and NumPy only, relative imports only)."""
+RUNTIME_SOURCE = Path(__file__).resolve().parent.parent / "runtime"
+"""Where the :data:`RUNTIME_FILES` are in the grader's package (``sandbox/runtime/``)."""
 _OWN_INODES = 100  # the writable folders themselves, on top of Limits.max_files
 
 
@@ -143,9 +145,8 @@ class Layout:
             self.writable_root.chmod(0o711)  # the worker's user passes through to its folders, and lists nothing else
         for folder in self.writable():
             folder.mkdir(mode=0o700)
-        here = Path(__file__).resolve().parent.parent / "runtime"
         for name in RUNTIME_FILES:
-            shutil.copyfile(here / name, self.runtime / name)
+            shutil.copyfile(RUNTIME_SOURCE / name, self.runtime / name)
             (self.runtime / name).chmod(0o644)
         self.runtime.chmod(0o755)
         self.empty.chmod(0o555)
